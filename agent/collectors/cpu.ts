@@ -1,0 +1,94 @@
+import { CPU_MODES, type CpuEvent, type CpuMode } from '../events';
+import type { Sample } from '../samples';
+import type { CpuCounters, CpuReading, Source } from '../sources/types';
+import type { Collector } from './types';
+import { increase, ratio, waitBaselineGap } from './deltas';
+
+type ModeRatios = CpuEvent['modes'];
+
+/**
+ * Keeps each CPU's counters from going backwards, as node_exporter's cpu collector does: a mode whose new value is
+ * below the last one keeps the last one (iowait is known to dip on some kernels). A CPU that went offline is forgotten,
+ * so that it starts afresh when it returns.
+ */
+export function clampCounters(previous: Map<string, CpuCounters>, current: CpuCounters[]): CpuCounters[] {
+  return current.map((next) => {
+    const last = previous.get(next.cpu);
+    if (!last) return next;
+    const seconds = { ...next.seconds };
+    for (const mode of CPU_MODES) seconds[mode] = Math.max(last.seconds[mode], next.seconds[mode]);
+    return {
+      cpu: next.cpu,
+      seconds,
+      guestSeconds: {
+        user: Math.max(last.guestSeconds.user, next.guestSeconds.user),
+        nice: Math.max(last.guestSeconds.nice, next.guestSeconds.nice),
+      },
+    };
+  });
+}
+
+function sumModes(seconds: Record<CpuMode, number>): number {
+  return CPU_MODES.reduce((total, mode) => total + seconds[mode], 0);
+}
+
+/** Shares of each mode between two readings of every CPU present in both. */
+export function usageFromCounters(previous: Map<string, CpuCounters>, current: CpuCounters[]): Pick<CpuEvent, 'usage' | 'modes' | 'cores'> {
+  const totalDelta = Object.fromEntries(CPU_MODES.map((mode) => [mode, 0])) as Record<CpuMode, number>;
+  const cores: CpuEvent['cores'] = [];
+  for (const now of current) {
+    const before = previous.get(now.cpu);
+    if (!before) continue;
+    const delta = Object.fromEntries(CPU_MODES.map((mode) => [mode, increase(before.seconds[mode], now.seconds[mode])])) as Record<
+      CpuMode,
+      number
+    >;
+    const elapsed = sumModes(delta);
+    for (const mode of CPU_MODES) totalDelta[mode] += delta[mode];
+    cores.push({ cpu: now.cpu, usage: elapsed > 0 ? 1 - ratio(delta.idle, elapsed) : 0 });
+  }
+  const elapsed = sumModes(totalDelta);
+  const modes = Object.fromEntries(CPU_MODES.map((mode) => [mode, ratio(totalDelta[mode], elapsed)])) as ModeRatios;
+  return { usage: elapsed > 0 ? 1 - modes.idle : 0, modes, cores };
+}
+
+/** The systeminformation path: the library already computed the shares; only the event shape changes. */
+export function usageFromRatios(reading: Extract<CpuReading, { kind: 'ratios' }>): Pick<CpuEvent, 'usage' | 'modes' | 'cores'> {
+  const modes: ModeRatios = { user: 0, system: 0, idle: 0 };
+  for (const mode of CPU_MODES) {
+    const value = reading.total[mode];
+    if (value !== undefined) modes[mode] = ratio(value, 1);
+  }
+  return {
+    usage: 1 - modes.idle,
+    modes,
+    cores: reading.cpus.map(({ cpu, modes: core }) => ({ cpu, usage: 1 - ratio(core.idle ?? 0, 1) })),
+  };
+}
+
+export function createCpuCollector(source: Source, now: () => number = Date.now): Collector<'cpu'> {
+  let previous: Map<string, CpuCounters> | undefined;
+
+  async function readClamped(): Promise<CpuReading> {
+    const reading = await source.cpu();
+    if (reading.kind !== 'counters') return reading;
+    return { kind: 'counters', cpus: clampCounters(previous ?? new Map(), reading.cpus) };
+  }
+
+  return {
+    topic: 'cpu',
+    async collect(): Promise<Sample<'cpu'>> {
+      let reading = await readClamped();
+      if (reading.kind === 'counters' && !previous) {
+        previous = new Map(reading.cpus.map((c) => [c.cpu, c]));
+        await waitBaselineGap();
+        reading = await readClamped();
+      }
+      const ts = now();
+      if (reading.kind === 'ratios') return { topic: 'cpu', data: { ts, ...usageFromRatios(reading) }, raw: reading };
+      const derived = usageFromCounters(previous ?? new Map(), reading.cpus);
+      previous = new Map(reading.cpus.map((c) => [c.cpu, c]));
+      return { topic: 'cpu', data: { ts, ...derived }, raw: reading };
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import { performance } from 'node:perf_hooks';
+import type { DiskDevice, DiskEvent, Filesystem } from '../events';
+import type { DiskCollectorConfig } from '../config';
+import type { DiskStatsReading, MountReading, Source } from '../sources/types';
+import type { Collector } from './types';
+import { increase, ratio, waitBaselineGap } from './deltas';
+
+/** /proc/diskstats counts 512-byte sectors whatever the device's own sector size. */
+const SECTOR_BYTES = 512;
+
+export function filesystemOf(mount: MountReading): Filesystem {
+  const base = {
+    mountpoint: mount.mountpoint,
+    device: mount.device,
+    fstype: mount.fstype,
+    // As node_exporter: read-only when the mount or the superblock says so (ext4 remounted ro after errors).
+    readonly: mount.options.includes('ro') || (mount.superOptions?.includes('ro') ?? false),
+  };
+  if (!mount.stats) {
+    return { ...base, sizeBytes: 0, freeBytes: 0, availBytes: 0, usedBytes: 0, usedRatio: 0, files: 0, filesFree: 0, error: mount.error ?? 'unreadable' };
+  }
+  const { sizeBytes, freeBytes, availBytes, files, filesFree } = mount.stats;
+  const usedBytes = Math.max(0, sizeBytes - freeBytes);
+  return { ...base, sizeBytes, freeBytes, availBytes, usedBytes, usedRatio: ratio(usedBytes, usedBytes + availBytes), files, filesFree };
+}
+
+/** Per-device rates between two readings taken `seconds` apart; devices new since the last reading are left out. */
+export function deviceRates(previous: Map<string, DiskStatsReading>, current: DiskStatsReading[], seconds: number): DiskDevice[] {
+  if (!(seconds > 0)) return [];
+  return current.flatMap((now) => {
+    const before = previous.get(now.device);
+    if (!before) return [];
+    const rate = (pick: (d: DiskStatsReading) => number) => increase(pick(before), pick(now)) / seconds;
+    return [
+      {
+        device: now.device,
+        readBytesPerSecond: rate((d) => d.sectorsRead) * SECTOR_BYTES,
+        writeBytesPerSecond: rate((d) => d.sectorsWritten) * SECTOR_BYTES,
+        readsPerSecond: rate((d) => d.readsCompleted),
+        writesPerSecond: rate((d) => d.writesCompleted),
+        ioNow: now.ioNow,
+        busyRatio: ratio(rate((d) => d.ioTimeMs) / 1000, 1),
+      },
+    ];
+  });
+}
+
+export function createDiskCollector(source: Source, config: DiskCollectorConfig, now: () => number = Date.now): Collector<'disk'> {
+  const mountPointsExclude = new RegExp(config.mountPointsExclude);
+  const fsTypesExclude = new RegExp(config.fsTypesExclude);
+  const devicesExclude = new RegExp(config.devicesExclude);
+  const include = (mountpoint: string, fstype: string) => !mountPointsExclude.test(mountpoint) && !fsTypesExclude.test(fstype);
+  let previous: { at: number; devices: Map<string, DiskStatsReading> } | undefined;
+
+  async function readDevices(): Promise<{ at: number; devices: DiskStatsReading[] | null }> {
+    const devices = await source.diskStats();
+    return { at: performance.now(), devices: devices && devices.filter((d) => !devicesExclude.test(d.device)) };
+  }
+
+  return {
+    topic: 'disk',
+    async collect() {
+      const [mounts, first] = await Promise.all([source.mounts(include), readDevices()]);
+      let reading = first;
+      if (reading.devices && !previous) {
+        previous = { at: reading.at, devices: new Map(reading.devices.map((d) => [d.device, d])) };
+        await waitBaselineGap();
+        reading = await readDevices();
+      }
+      let devices: DiskDevice[] = [];
+      if (reading.devices && previous) {
+        devices = deviceRates(previous.devices, reading.devices, (reading.at - previous.at) / 1000);
+        previous = { at: reading.at, devices: new Map(reading.devices.map((d) => [d.device, d])) };
+      }
+      const data: DiskEvent = { ts: now(), filesystems: mounts.map(filesystemOf), devices };
+      return { topic: 'disk', data, raw: { mounts, devices: reading.devices } };
+    },
+  };
+}

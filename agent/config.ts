@@ -1,0 +1,199 @@
+/**
+ * The agent's configuration: one zod schema gives the defaults, the validation, the TypeScript type and the
+ * JSON Schema that editors complete agent.config.json with.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { parseDuration } from './duration';
+import { TOPICS, type Topic } from './events';
+
+const DURATION_EXPECTED = 'expected a positive duration like "1s", "500ms" or a number of milliseconds';
+
+/** A duration in the file; milliseconds once parsed. */
+const duration = z
+  .union(
+    [
+      z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, { error: DURATION_EXPECTED }),
+      z.number().int({ error: DURATION_EXPECTED }).positive({ error: DURATION_EXPECTED }),
+    ],
+    { error: DURATION_EXPECTED },
+  )
+  .transform((value, ctx) => {
+    const ms = parseDuration(value);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: DURATION_EXPECTED, input: value });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const regex = z.string().refine(
+  (source) => {
+    try {
+      new RegExp(source);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: 'expected a valid regular expression' },
+);
+
+/** The keys every collector has. */
+const collectorShape = (interval: string) => ({
+  enabled: z.boolean({ error: 'expected true or false' }).default(true),
+  interval: duration.prefault(interval),
+  /** A sample that takes longer fails with a collector-error; default: the interval, at most 10 s. */
+  timeout: duration.optional(),
+});
+
+/** node_exporter's defaults for --collector.filesystem.* and --collector.diskstats.device-exclude. */
+export const NODE_EXPORTER_DEFAULTS = {
+  mountPointsExclude: '^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)',
+  fsTypesExclude:
+    '^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|erofs|sysfs|tracefs)$',
+  devicesExclude: '^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$',
+} as const;
+
+export const configSchema = z.strictObject({
+  $schema: z.string().optional(),
+  host: z.string({ error: 'expected a host name or address' }).min(1).default('127.0.0.1'),
+  port: z
+    .number({ error: 'expected a port number 0-65535' })
+    .int({ error: 'expected a port number 0-65535' })
+    .min(0, { error: 'expected a port number 0-65535' })
+    .max(65535, { error: 'expected a port number 0-65535' })
+    .default(9780),
+  source: z.enum(['auto', 'procfs', 'systeminformation'], { error: 'expected "auto", "procfs" or "systeminformation"' }).default('auto'),
+  /** Where procfs is mounted, as node_exporter's --path.procfs. */
+  procfsRoot: z.string().min(1).default('/proc'),
+  collectors: z
+    .strictObject({
+      cpu: z.strictObject(collectorShape('1s')).prefault({}),
+      memory: z.strictObject(collectorShape('1s')).prefault({}),
+      load: z.strictObject(collectorShape('1s')).prefault({}),
+      disk: z
+        .strictObject({
+          ...collectorShape('5s'),
+          mountPointsExclude: regex.default(NODE_EXPORTER_DEFAULTS.mountPointsExclude),
+          fsTypesExclude: regex.default(NODE_EXPORTER_DEFAULTS.fsTypesExclude),
+          devicesExclude: regex.default(NODE_EXPORTER_DEFAULTS.devicesExclude),
+          /** A statfs slower than this marks its mount with device_error, as node_exporter's mount-timeout. */
+          mountTimeout: duration.prefault('5s'),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  sse: z
+    .strictObject({
+      /** Sent as `retry:` once per connection. */
+      retry: duration.prefault('2s'),
+      /** A comment line this often keeps proxies and idle timeouts from closing the stream. */
+      heartbeat: duration.prefault('15s'),
+      /** Events kept for Last-Event-ID replay. */
+      replay: z.number().int().positive({ error: 'expected a positive whole number of events' }).default(1024),
+      maxClients: z.number().int().positive({ error: 'expected a positive whole number of clients' }).default(10000),
+      /** A client with more unsent bytes than this is cut (it can reconnect and resume). */
+      maxBufferedBytes: z.number().int().positive({ error: 'expected a positive number of bytes' }).default(1048576),
+    })
+    .prefault({}),
+  cors: z
+    .strictObject({
+      /** Origins allowed to read /events and /api/* from a browser, e.g. "https://grafana.example.com"; "*" for any. */
+      origins: z.array(z.string().min(1)).default([]),
+      credentials: z.boolean().default(false),
+    })
+    .prefault({}),
+  viewer: z
+    .strictObject({
+      /** Usage ratios at which the viewer turns a figure amber and red. */
+      warn: z.number().min(0).max(1).default(0.8),
+      critical: z.number().min(0).max(1).default(0.9),
+    })
+    .prefault({}),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type CollectorConfig = Config['collectors'][Topic];
+export type DiskCollectorConfig = Config['collectors']['disk'];
+
+/** A configuration that cannot be used: one line per problem, each naming the file and the key path. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function describeIssues(origin: string, issues: z.core.$ZodIssue[]): string[] {
+  return issues.flatMap((issue) => {
+    const path = issue.path.join('.');
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => `${origin}: ${path ? `${path}.` : ''}${key}: unknown key`);
+    }
+    const message = issue.message.startsWith('Invalid input: ') ? issue.message.slice(15) : issue.message;
+    const got = 'input' in issue ? `, got ${show(issue.input)}` : '';
+    return [`${origin}: ${path || '(top level)'}: ${message}${got}`];
+  });
+}
+
+/** Validates a parsed object; `origin` names where it came from in each error line. */
+export function parseConfig(raw: unknown, origin: string): Config {
+  const result = configSchema.safeParse(raw, { reportInput: true });
+  if (!result.success) throw new ConfigError(describeIssues(origin, result.error.issues));
+  const { viewer } = result.data;
+  if (viewer.warn > viewer.critical) {
+    throw new ConfigError([`${origin}: viewer.warn: expected at most viewer.critical (${viewer.critical}), got ${viewer.warn}`]);
+  }
+  return result.data;
+}
+
+/** Overrides from flags and the environment, applied before validation so their errors read like the file's. */
+export interface ConfigOverrides {
+  host?: string;
+  port?: string;
+}
+
+export function loadConfig(path: string, overrides: ConfigOverrides = {}): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError([`${path}: not valid JSON: ${(err as Error).message}`]);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError([`${path}: expected a JSON object, got ${show(raw)}`]);
+  }
+  const merged: Record<string, unknown> = { ...raw };
+  if (overrides.host !== undefined) merged.host = overrides.host;
+  if (overrides.port !== undefined) {
+    merged.port = /^\d+$/.test(overrides.port) ? Number(overrides.port) : overrides.port;
+  }
+  return parseConfig(merged, path);
+}
+
+/** Milliseconds a collector's sample may take before it counts as failed. */
+export function collectorTimeout(config: CollectorConfig): number {
+  return config.timeout ?? Math.min(config.interval, 10_000);
+}
+
+export function enabledTopics(config: Config): Topic[] {
+  return TOPICS.filter((topic) => config.collectors[topic].enabled);
+}
+
+/** JSON Schema of the file (its input side: durations as written), for editors via "$schema". */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}

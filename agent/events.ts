@@ -1,0 +1,165 @@
+/**
+ * The wire contract of GET /events and GET /api/snapshot: one zod schema per SSE event type.
+ * The TypeScript types, the JSON Schema served at /api/schema and the README's tables all come from here.
+ * Units as Prometheus has them: bytes, seconds, ratios 0..1; `ts` is the sample time in ms since the Unix epoch.
+ */
+import { z } from 'zod';
+
+/** Kinds of sample, each one SSE event type and one `?topics=` value. */
+export const TOPICS = ['cpu', 'memory', 'disk', 'load'] as const;
+export const topicSchema = z.enum(TOPICS);
+export type Topic = z.infer<typeof topicSchema>;
+
+/** The CPU modes of /proc/stat that node_exporter exports in node_cpu_seconds_total. */
+export const CPU_MODES = ['user', 'nice', 'system', 'idle', 'iowait', 'irq', 'softirq', 'steal'] as const;
+export type CpuMode = (typeof CPU_MODES)[number];
+
+const ts = z.number().int().nonnegative().describe('Sample time, ms since the Unix epoch');
+const ratio = z.number().min(0).max(1);
+const bytes = z.number().nonnegative();
+const perSecond = z.number().nonnegative();
+
+const cpuModeRatios = z
+  .strictObject({
+    user: ratio,
+    nice: ratio.optional(),
+    system: ratio,
+    idle: ratio,
+    iowait: ratio.optional(),
+    irq: ratio.optional(),
+    softirq: ratio.optional(),
+    steal: ratio.optional(),
+  })
+  .describe('Share of CPU time in each mode over the last interval; modes the source cannot see are absent');
+
+export const cpuEventSchema = z
+  .strictObject({
+    ts,
+    usage: ratio.describe('1 - idle share over the last interval, all CPUs (as the Node Exporter Full "CPU Busy" panel)'),
+    modes: cpuModeRatios,
+    cores: z.array(z.strictObject({ cpu: z.string(), usage: ratio })).describe('Per logical CPU, by kernel number'),
+  })
+  .describe('CPU usage derived from the kernel counters between two samples');
+
+export const memoryEventSchema = z
+  .strictObject({
+    ts,
+    totalBytes: bytes,
+    availableBytes: bytes.describe('MemAvailable (MemFree + Buffers + Cached on kernels without it)'),
+    usedBytes: bytes.describe('total - available'),
+    usedRatio: ratio.describe('used / total'),
+    freeBytes: bytes,
+    buffersBytes: bytes,
+    cachedBytes: bytes,
+    swapTotalBytes: bytes,
+    swapFreeBytes: bytes,
+    swapUsedBytes: bytes,
+  })
+  .describe('Memory, from /proc/meminfo or the OS');
+
+export const filesystemSchema = z.strictObject({
+  mountpoint: z.string(),
+  device: z.string(),
+  fstype: z.string(),
+  readonly: z.boolean(),
+  sizeBytes: bytes,
+  freeBytes: bytes,
+  availBytes: bytes.describe('Free space for unprivileged users'),
+  usedBytes: bytes.describe('size - free'),
+  usedRatio: ratio.describe('used / (used + avail), as df(1) Use%'),
+  files: z.number().nonnegative().describe('Inodes in all; 0 where the filesystem has no fixed count'),
+  filesFree: z.number().nonnegative(),
+  error: z.string().optional().describe('Why the filesystem could not be read (then the sizes are 0)'),
+});
+
+export const diskDeviceSchema = z.strictObject({
+  device: z.string(),
+  readBytesPerSecond: perSecond,
+  writeBytesPerSecond: perSecond,
+  readsPerSecond: perSecond,
+  writesPerSecond: perSecond,
+  ioNow: z.number().nonnegative().describe('I/Os in progress'),
+  busyRatio: ratio.describe('Share of the interval with I/O in progress'),
+});
+
+export const diskEventSchema = z
+  .strictObject({
+    ts,
+    filesystems: z.array(filesystemSchema),
+    devices: z.array(diskDeviceSchema).describe('Per block device rates over the last interval; empty where the source has none'),
+  })
+  .describe('Filesystem usage per mount and I/O rates per block device');
+
+export const loadEventSchema = z
+  .strictObject({ ts, load1: z.number().nonnegative(), load5: z.number().nonnegative(), load15: z.number().nonnegative() })
+  .describe('Load averages over 1, 5 and 15 minutes');
+
+export const collectorErrorEventSchema = z
+  .strictObject({
+    ts,
+    collector: topicSchema,
+    message: z.string(),
+    consecutive: z.number().int().positive().describe('Failures in a row; the collector keeps trying on its interval'),
+  })
+  .describe('A collector failed or timed out; its last good sample stays the latest');
+
+export const helloEventSchema = z
+  .strictObject({
+    agent: z.string().describe('hostfeed version'),
+    host: z.string(),
+    boot: z.string().describe('Agent boot id: the prefix of every event id of this agent process'),
+    source: z.enum(['procfs', 'systeminformation']),
+    os: z.strictObject({ platform: z.string(), distro: z.string(), release: z.string(), kernel: z.string(), arch: z.string() }),
+    cpu: z.strictObject({ model: z.string(), cores: z.number().int().nonnegative() }),
+    bootTs: ts.describe('Host boot time, ms since the Unix epoch'),
+    intervals: z.partialRecord(topicSchema, z.number().int().positive()).describe('Sampling interval of each enabled topic, ms'),
+    topics: z.array(topicSchema).describe('The topics this connection receives'),
+  })
+  .describe('First event of every connection');
+
+export const resetEventSchema = z
+  .strictObject({
+    reason: z.enum(['other-boot', 'too-old', 'unknown-id']),
+    boot: z.string(),
+  })
+  .describe('Last-Event-ID could not be resumed: the events that follow are the latest of each topic, not the missed ones');
+
+export const busyEventSchema = z
+  .strictObject({ retryMs: z.number().int().positive(), clients: z.number().int().nonnegative() })
+  .describe('The agent is at its client limit; the stream ends and EventSource retries after retryMs');
+
+/** Every SSE event type and its payload schema. Never `error` or `message`: EventSource has its own meaning for those. */
+export const eventSchemas = {
+  hello: helloEventSchema,
+  cpu: cpuEventSchema,
+  memory: memoryEventSchema,
+  disk: diskEventSchema,
+  load: loadEventSchema,
+  'collector-error': collectorErrorEventSchema,
+  reset: resetEventSchema,
+  busy: busyEventSchema,
+} as const;
+
+export type EventType = keyof typeof eventSchemas;
+export type EventPayload<T extends EventType> = z.infer<(typeof eventSchemas)[T]>;
+export type CpuEvent = EventPayload<'cpu'>;
+export type MemoryEvent = EventPayload<'memory'>;
+export type DiskEvent = EventPayload<'disk'>;
+export type LoadEvent = EventPayload<'load'>;
+export type Filesystem = z.infer<typeof filesystemSchema>;
+export type DiskDevice = z.infer<typeof diskDeviceSchema>;
+export type CollectorErrorEvent = EventPayload<'collector-error'>;
+export type HelloEvent = EventPayload<'hello'>;
+export type ResetEvent = EventPayload<'reset'>;
+export type BusyEvent = EventPayload<'busy'>;
+export type TopicPayload<T extends Topic> = EventPayload<T>;
+
+/** JSON Schema (draft 2020-12) of every event type's `data`, keyed by event type: served at /api/schema. */
+export function eventsJsonSchema(): Record<string, unknown> {
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    title: 'hostfeed SSE events',
+    description: 'The JSON `data` of each SSE event type of GET /events, keyed by the SSE `event:` field',
+    $defs: Object.fromEntries(Object.entries(eventSchemas).map(([type, schema]) => [type, z.toJSONSchema(schema)])),
+  };
+}

@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+/** The hostfeed command: reads the config, starts the agent, prints the URLs it serves, stops on SIGINT/SIGTERM. */
+import { parseArgs } from 'node:util';
+import { ConfigError, configJsonSchema, loadConfig, type ConfigOverrides } from './config';
+import { startAgent } from './agent';
+import { createLogger } from './logger';
+import { version } from '../package.json';
+
+const USAGE = `Usage: hostfeed [--config FILE] [--port N] [--host H]
+
+Serves this host's CPU, memory, disk and load samples:
+  /          live viewer          /metrics   Prometheus (node_exporter names)
+  /events    Server-Sent Events   /healthz   readiness
+
+Options:
+  -c, --config FILE   configuration file (default: agent.config.json)
+  -p, --port N        port to listen on (overrides the file; env HOSTFEED_PORT)
+  -H, --host H        address to bind (overrides the file; env HOSTFEED_HOST)
+  -h, --help          print this help
+  -v, --version       print the version
+      --config-schema print the configuration's JSON Schema (agent.config.schema.json)
+
+Flags win over the environment, which wins over the file.`;
+
+/** Whatever ends a start early: one plain line per problem on stderr, never a stack trace. */
+function fail(lines: string[], code: number): never {
+  process.stderr.write(`${lines.map((line) => `hostfeed: ${line}`).join('\n')}\n`);
+  process.exit(code);
+}
+
+function parseCli(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string', short: 'c', default: 'agent.config.json' },
+        port: { type: 'string', short: 'p' },
+        host: { type: 'string', short: 'H' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+        'config-schema': { type: 'boolean' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (err) {
+    return fail([(err as Error).message, 'try --help'], 2);
+  }
+}
+
+async function main(): Promise<void> {
+  const args = parseCli(process.argv.slice(2));
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (args.version) {
+    process.stdout.write(`${version}\n`);
+    return;
+  }
+  if (args['config-schema']) {
+    process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+    return;
+  }
+  const overrides: ConfigOverrides = {
+    host: args.host ?? process.env.HOSTFEED_HOST,
+    port: args.port ?? process.env.HOSTFEED_PORT,
+  };
+  let config;
+  try {
+    config = loadConfig(args.config!, overrides);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.problems, 2);
+    throw err;
+  }
+
+  const logger = createLogger();
+  let agent;
+  try {
+    agent = await startAgent(config, { logger });
+  } catch (err) {
+    const { code, message } = err as NodeJS.ErrnoException;
+    fail([`cannot start on ${config.host}:${config.port}: ${code ?? message}`], 1);
+  }
+  const { url } = agent;
+  logger.info({ url, source: agent.context.source, boot: agent.context.boot }, `hostfeed ${version} serving ${url}/`);
+  process.stdout.write(`hostfeed ${version} on ${agent.context.inventory.hostname}\n  viewer   ${url}/\n  metrics  ${url}/metrics\n  events   ${url}/events\n`);
+
+  const shutdown = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'stopping');
+    // A stop that hangs must still end the process within 5 s.
+    setTimeout(() => process.exit(0), 4500).unref();
+    void agent.stop().then(() => process.exit(0));
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+main().catch((err: unknown) => fail([`unexpected error: ${err instanceof Error ? err.message : String(err)}`], 1));

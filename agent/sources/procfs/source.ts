@@ -1,0 +1,212 @@
+/**
+ * The Linux source: async reads of procfs and statfs(2) per mount, no child process. Parsing lives in parse.ts.
+ */
+import { promises as fsp } from 'fs';
+import type { StatsFs } from 'fs';
+import * as os from 'os';
+import {
+  parseBootTime,
+  parseCpuinfoModel,
+  parseDiskstats,
+  parseLoadavg,
+  parseMeminfo,
+  parseMountinfo,
+  parseOsRelease,
+  parseStat,
+  type MountinfoEntry,
+} from './parse';
+import type { Inventory, MountReading, Source } from '../types';
+
+/**
+ * Clock ticks per second of /proc/stat. The kernel always reports USER_HZ = 100 to user space on the
+ * architectures Linux runs on today; node_exporter (procfs's userHZ) assumes the same rather than calling sysconf.
+ */
+const USER_HZ = 100;
+
+/** What statfs must give: the fields node_exporter reads. */
+export type StatfsResult = Pick<StatsFs, 'bsize' | 'blocks' | 'bfree' | 'bavail' | 'files' | 'ffree'>;
+
+export interface ProcfsSourceOptions {
+  /** Where procfs is mounted; tests point it at a fixture tree. Default '/proc'. */
+  root?: string;
+  /**
+   * How long one statfs may take before its mount is reported with an error instead of stats.
+   * Default 5000, node_exporter's --collector.filesystem.mount-timeout.
+   */
+  mountTimeoutMs?: number;
+  /** statfs(2) of a mountpoint; injectable so that tests can simulate a hung or failing mount. Default fs.promises.statfs. */
+  statfs?: (path: string) => Promise<StatfsResult>;
+  /** os-release(5) files, first readable wins. Default the real /etc/os-release, then /usr/lib/os-release. */
+  osReleasePaths?: string[];
+}
+
+const DEFAULT_OS_RELEASE = ['/etc/os-release', '/usr/lib/os-release'];
+
+function reason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (typeof code === 'string') return code;
+  return err instanceof Error ? err.message : String(err);
+}
+
+async function readText(path: string): Promise<string> {
+  try {
+    return await fsp.readFile(path, 'utf8');
+  } catch (err) {
+    throw new Error(`couldn't read ${path}: ${reason(err)}`, { cause: err });
+  }
+}
+
+/** Reads and parses one file; a parse failure names the file too. */
+async function readParsed<T>(path: string, parse: (text: string) => T): Promise<T> {
+  const text = await readText(path);
+  try {
+    return parse(text);
+  } catch (err) {
+    throw new Error(`couldn't parse ${path}: ${reason(err)}`, { cause: err });
+  }
+}
+
+/** Stacked mounts on one mountpoint: only the last mounted is visible, so statfs(mountpoint) describes it. */
+function visibleMounts(entries: MountinfoEntry[]): MountinfoEntry[] {
+  const byMountpoint = new Map<string, MountinfoEntry>();
+  for (const entry of entries) {
+    byMountpoint.delete(entry.mountpoint); // re-insert so that the order is that of the visible mounts
+    byMountpoint.set(entry.mountpoint, entry);
+  }
+  return [...byMountpoint.values()];
+}
+
+export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
+  const root = options.root ?? '/proc';
+  const mountTimeoutMs = options.mountTimeoutMs ?? 5000;
+  const statfs = options.statfs ?? ((path: string) => fsp.statfs(path));
+  const osReleasePaths = options.osReleasePaths ?? DEFAULT_OS_RELEASE;
+
+  /**
+   * Mountpoints whose statfs has not returned yet. statfs runs on libuv's thread pool (4 threads by default,
+   * shared with every fs read): calling it again each cycle on a hung NFS mount would soon block all of them and
+   * with them /proc reads. So, as node_exporter marks "stuck" mounts, a mount still pending is not statfs'd again.
+   */
+  const pending = new Set<string>();
+
+  async function statMount(mountpoint: string): Promise<Pick<MountReading, 'stats' | 'error'>> {
+    if (pending.has(mountpoint)) return { stats: null, error: 'statfs still pending from an earlier call' };
+    pending.add(mountpoint);
+    const call = (async () => statfs(mountpoint))().finally(() => pending.delete(mountpoint));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), mountTimeoutMs);
+    });
+    try {
+      const result = await Promise.race([call, timeout]);
+      if (result === 'timeout') return { stats: null, error: `statfs timed out after ${mountTimeoutMs}ms` };
+      // As node_exporter's filesystem_linux.go: every size in units of f_bsize (Node's bsize), not f_frsize.
+      return {
+        stats: {
+          sizeBytes: result.blocks * result.bsize,
+          freeBytes: result.bfree * result.bsize,
+          availBytes: result.bavail * result.bsize,
+          files: result.files,
+          filesFree: result.ffree,
+        },
+      };
+    } catch (err) {
+      return { stats: null, error: reason(err) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function readMountinfo(): Promise<MountinfoEntry[]> {
+    // PID 1's view is the host's when we run in a container with the host's /proc; hidepid hides it, then self.
+    try {
+      return parseMountinfo(await readText(`${root}/1/mountinfo`));
+    } catch {
+      return readParsed(`${root}/self/mountinfo`, parseMountinfo);
+    }
+  }
+
+  async function readDistro(): Promise<string> {
+    for (const path of osReleasePaths) {
+      try {
+        const pretty = parseOsRelease(await fsp.readFile(path, 'utf8')).PRETTY_NAME;
+        if (pretty) return pretty;
+      } catch {
+        // try the next file, then fall back to the kernel's name
+      }
+    }
+    return os.type();
+  }
+
+  async function readDomainname(): Promise<string> {
+    try {
+      return (await fsp.readFile(`${root}/sys/kernel/domainname`, 'utf8')).trim() || '(none)';
+    } catch {
+      return '(none)'; // what the kernel itself reports when no NIS domain is set
+    }
+  }
+
+  async function readCpuModel(): Promise<string> {
+    try {
+      const model = parseCpuinfoModel(await fsp.readFile(`${root}/cpuinfo`, 'utf8'));
+      if (model) return model;
+    } catch {
+      // fall back below
+    }
+    return os.cpus()[0]?.model ?? 'unknown';
+  }
+
+  return {
+    name: 'procfs',
+
+    async cpu() {
+      return { kind: 'counters', cpus: await readParsed(`${root}/stat`, (text) => parseStat(text, USER_HZ)) };
+    },
+
+    memory: () => readParsed(`${root}/meminfo`, parseMeminfo),
+
+    load: () => readParsed(`${root}/loadavg`, parseLoadavg),
+
+    diskStats: () => readParsed(`${root}/diskstats`, parseDiskstats),
+
+    async mounts(include) {
+      // Filter after de-duplication: a hidden mount under an excluded one must not be statfs'd in its place.
+      const kept = visibleMounts(await readMountinfo()).filter((m) => include(m.mountpoint, m.fstype));
+      return Promise.all(
+        kept.map(async (m): Promise<MountReading> => {
+          const { major, minor, mountpoint, device, fstype, options: mountOptions, superOptions } = m;
+          const base = { device, mountpoint, fstype, options: mountOptions, superOptions, major, minor };
+          return { ...base, ...(await statMount(mountpoint)) };
+        }),
+      );
+    },
+
+    async inventory(): Promise<Inventory> {
+      const [stat, distro, domainname, cpuModel] = await Promise.all([
+        readParsed(`${root}/stat`, (text) => ({
+          cpuCores: parseStat(text, USER_HZ).length,
+          bootTimeSeconds: parseBootTime(text),
+        })),
+        readDistro(),
+        readDomainname(),
+        readCpuModel(),
+      ]);
+      const hostname = os.hostname();
+      return {
+        hostname,
+        uname: {
+          sysname: os.type(),
+          release: os.release(),
+          version: os.version(),
+          machine: os.machine(),
+          nodename: hostname,
+          domainname,
+        },
+        distro,
+        platform: 'linux',
+        cpuModel,
+        ...stat,
+      };
+    },
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * What a source reads from the host, before any derivation. Counters are the kernel's absolute values since boot
+ * (node_exporter's semantics); a source that cannot give a quantity faithfully leaves it out rather than inventing it.
+ */
+import type { CpuMode } from '../events';
+
+/** One logical CPU's time in each mode since boot, in seconds (/proc/stat ticks / USER_HZ). */
+export interface CpuCounters {
+  cpu: string;
+  seconds: Record<CpuMode, number>;
+  /** Time spent running guests, already included in user and nice by the kernel. */
+  guestSeconds: { user: number; nice: number };
+}
+
+export type CpuReading =
+  /** Absolute counters per CPU (procfs). */
+  | { kind: 'counters'; cpus: CpuCounters[] }
+  /** Shares of the last interval, computed by the source itself (systeminformation): no counter to export. */
+  | {
+      kind: 'ratios';
+      total: Partial<Record<CpuMode, number>>;
+      cpus: { cpu: string; modes: Partial<Record<CpuMode, number>> }[];
+    };
+
+/**
+ * /proc/meminfo as node_exporter names it: key = field with "(x)" turned into "_x" (Active(anon) -> Active_anon),
+ * value in bytes (kB x 1024), or a plain count for fields without a unit (HugePages_Total).
+ */
+export type MemInfo = Record<string, number>;
+
+export interface LoadReading {
+  load1: number;
+  load5: number;
+  load15: number;
+}
+
+/** A mounted filesystem and what statfs said of it. */
+export interface MountReading {
+  device: string;
+  mountpoint: string;
+  fstype: string;
+  /** Mount options (the per-mount ones of mountinfo's field 6), e.g. ["rw", "relatime"]. */
+  options: string[];
+  /**
+   * Superblock options (mountinfo's last field), where the source has them. A filesystem the kernel remounted
+   * read-only after errors shows "ro" only here (per-mount options stay "rw"); node_exporter's
+   * node_filesystem_readonly is 1 when either list has "ro" (its issue #3157).
+   */
+  superOptions?: string[];
+  major: number;
+  minor: number;
+  stats: {
+    sizeBytes: number;
+    freeBytes: number;
+    availBytes: number;
+    files: number;
+    filesFree: number;
+  } | null;
+  /** Why stats is null: statfs failed or timed out. */
+  error?: string;
+}
+
+/** One line of /proc/diskstats. Fields newer kernels add are absent on older ones. */
+export interface DiskStatsReading {
+  major: number;
+  minor: number;
+  device: string;
+  readsCompleted: number;
+  readsMerged: number;
+  sectorsRead: number;
+  readTimeMs: number;
+  writesCompleted: number;
+  writesMerged: number;
+  sectorsWritten: number;
+  writeTimeMs: number;
+  ioNow: number;
+  ioTimeMs: number;
+  ioWeightedTimeMs: number;
+  /** Kernel 4.18+ (18 columns and more). */
+  discardsCompleted?: number;
+  discardsMerged?: number;
+  sectorsDiscarded?: number;
+  discardTimeMs?: number;
+  /** Kernel 5.5+ (20 columns). */
+  flushRequests?: number;
+  flushTimeMs?: number;
+}
+
+/** Host facts read once at start. */
+export interface Inventory {
+  hostname: string;
+  /** uname(2) fields, for node_uname_info. */
+  uname: { sysname: string; release: string; version: string; machine: string; nodename: string; domainname: string };
+  distro: string;
+  platform: string;
+  cpuModel: string;
+  cpuCores: number;
+  /** Host boot time, seconds since the Unix epoch. */
+  bootTimeSeconds: number;
+}
+
+/**
+ * Where samples come from. Every method reads the host afresh. State kept between calls: the systeminformation
+ * source's CPU ratios (the library computes them between calls), and the procfs source's set of mounts whose
+ * statfs has not returned yet (not called again until it does).
+ */
+export interface Source {
+  readonly name: 'procfs' | 'systeminformation';
+  cpu(): Promise<CpuReading>;
+  memory(): Promise<MemInfo>;
+  load(): Promise<LoadReading>;
+  /** Mounts that `include` accepts, each with statfs (excluded ones are never statfs'd: a dead NFS mount can hang). */
+  mounts(include: (mountpoint: string, fstype: string) => boolean): Promise<MountReading[]>;
+  /** null where the source has no per-device I/O counters. */
+  diskStats(): Promise<DiskStatsReading[] | null>;
+  inventory(): Promise<Inventory>;
+}

@@ -1,0 +1,56 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { join } from 'node:path';
+
+/** The built command (npm test builds first). */
+export const MAIN = join(__dirname, '../../dist/agent/main.js');
+
+export interface RunningCli {
+  child: ChildProcessWithoutNullStreams;
+  /** Base URL, read from the "viewer" line the agent prints. */
+  url: string;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts `hostfeed ARGS` and resolves once it prints its URL; rejects with its stderr if it exits first. */
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 10_000): Promise<RunningCli> {
+  const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env } });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk) => (out += chunk));
+  child.stderr.on('data', (chunk) => (err += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no URL printed in ${timeoutMs} ms; stderr: ${err}`));
+    }, timeoutMs);
+    const onData = () => {
+      const match = /viewer\s+(http:\/\/\S+?)\/\s/.exec(out);
+      if (!match) return;
+      clearTimeout(timer);
+      child.stdout.off('data', onData);
+      resolve({ child, url: match[1], stdout: () => out, stderr: () => err, exited });
+    };
+    child.stdout.on('data', onData);
+    void exited.then(({ code }) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code} before printing its URL; stderr: ${err}`));
+    });
+  });
+}
+
+/** Runs `hostfeed ARGS` to its end. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}

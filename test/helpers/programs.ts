@@ -1,0 +1,38 @@
+import { accessSync, constants } from 'node:fs';
+
+/** A program from a Debian package that some suites run for real. */
+export interface Program {
+  path: string;
+  debianPackage: string;
+}
+
+export const PROGRAMS = {
+  prometheus: { path: '/usr/bin/prometheus', debianPackage: 'prometheus' },
+  promtool: { path: '/usr/bin/promtool', debianPackage: 'prometheus' },
+  nodeExporter: { path: '/usr/bin/prometheus-node-exporter', debianPackage: 'prometheus-node-exporter' },
+  chromium: { path: '/usr/bin/chromium', debianPackage: 'chromium' },
+  nginx: { path: '/usr/sbin/nginx', debianPackage: 'nginx-light' },
+} satisfies Record<string, Program>;
+
+export const REQUIRED_PROGRAMS: Program[] = Object.values(PROGRAMS);
+
+function runnable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function missingPrograms(programs: Program[]): Program[] {
+  return programs.filter((program) => !runnable(program.path));
+}
+
+/** The program's path, or an error that says how to get it (CI's .ci/run and jest's setup install it as root). */
+export function requireProgram(program: Program): string {
+  if (!runnable(program.path)) {
+    throw new Error(`${program.path} is missing: install the Debian package ${program.debianPackage} (npm test does so when run as root)`);
+  }
+  return program.path;
+}

@@ -1,0 +1,121 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli, startCli, type RunningCli } from '../helpers/cli';
+
+const dir = mkdtempSync(join(tmpdir(), 'hostfeed-cli-'));
+function configFile(name: string, body: unknown): string {
+  const path = join(dir, name);
+  writeFileSync(path, typeof body === 'string' ? body : JSON.stringify(body));
+  return path;
+}
+const FAST = configFile('fast.json', {
+  port: 0,
+  collectors: { cpu: { interval: '200ms' }, memory: { interval: '200ms' }, load: { interval: '200ms' }, disk: { interval: '500ms' } },
+});
+
+const started: RunningCli[] = [];
+afterEach(() => {
+  for (const cli of started.splice(0)) if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
+});
+async function start(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunningCli> {
+  const cli = await startCli(args, env);
+  started.push(cli);
+  return cli;
+}
+
+async function waitForHealthy(url: string, deadlineMs = 5000): Promise<{ status: number; body: unknown }[]> {
+  const seen: { status: number; body: unknown }[] = [];
+  const deadline = Date.now() + deadlineMs;
+  while (Date.now() < deadline) {
+    const res = await fetch(`${url}/healthz`);
+    seen.push({ status: res.status, body: await res.json() });
+    if (res.status === 200) return seen;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`not healthy in ${deadlineMs} ms: ${JSON.stringify(seen.at(-1))}`);
+}
+
+describe('the hostfeed command', () => {
+  it('starts on loopback, prints its URLs, becomes healthy, and stops on SIGTERM with exit 0', async () => {
+    const cli = await start(['--config', FAST]);
+    expect(cli.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(cli.stdout()).toContain(`metrics  ${cli.url}/metrics`);
+    const seen = await waitForHealthy(cli.url);
+    expect(seen.at(-1)).toEqual({ status: 200, body: { status: 'ok', missing: [] } });
+    const startedAt = Date.now();
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toEqual({ code: 0, signal: null });
+    expect(Date.now() - startedAt).toBeLessThan(5000);
+  });
+
+  it('answers 503 naming the collectors that have not sampled yet', async () => {
+    const slow = configFile('slow-disk.json', { port: 0, collectors: { disk: { interval: '1h', timeout: '10s' } } });
+    const cli = await start(['--config', slow]);
+    const res = await fetch(`${cli.url}/healthz`);
+    // The first disk sample takes a baseline read and a 250 ms gap, so right after start it is still missing.
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ status: 'starting', missing: expect.arrayContaining(['disk']) });
+  });
+
+  it('answers unknown paths with a JSON 404', async () => {
+    const cli = await start(['--config', FAST]);
+    const res = await fetch(`${cli.url}/nope`);
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await res.json()).toEqual({ error: 'not found', path: '/nope' });
+  });
+
+  it('exits within 5 s on SIGINT even with a client holding a connection open', async () => {
+    const cli = await start(['--config', FAST]);
+    const { port } = new URL(cli.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    const socketClosed = new Promise((resolve) => socket.once('close', resolve));
+    socket.on('error', () => undefined); // the agent cuts this connection on its way out: expected
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n'); // an unfinished request keeps the connection busy
+    const startedAt = Date.now();
+    cli.child.kill('SIGINT');
+    expect((await cli.exited).code).toBe(0);
+    expect(Date.now() - startedAt).toBeLessThan(5000);
+    await socketClosed;
+  });
+
+  it('flags win over the environment, which wins over the file', async () => {
+    const fromEnv = await start(['--config', FAST], { HOSTFEED_HOST: 'localhost' });
+    expect(fromEnv.url).toMatch(/^http:\/\/localhost:\d+$/);
+    const fromFlag = await start(['--config', FAST, '--host', '127.0.0.1'], { HOSTFEED_HOST: 'localhost' });
+    expect(fromFlag.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it.each<[string, string[], NodeJS.ProcessEnv, RegExp]>([
+    ['a negative interval', ['--config', configFile('neg.json', { collectors: { cpu: { interval: -5 } } })], {}, /collectors\.cpu\.interval: expected a positive duration like "1s".*, got -5$/m],
+    ['broken JSON', ['--config', configFile('broken.json', '{ "port": ')], {}, /broken\.json: not valid JSON: /],
+    ['an unknown key', ['--config', configFile('unknown.json', { colectors: {} })], {}, /unknown\.json: colectors: unknown key$/m],
+    ['a port flag that is not a number', ['--config', FAST, '--port', 'http'], {}, /port: expected a port number 0-65535, got "http"$/m],
+    ['a port from the environment out of range', ['--config', FAST], { HOSTFEED_PORT: '99999' }, /port: expected a port number 0-65535, got 99999$/m],
+    ['a missing config file', ['--config', join(dir, 'missing.json')], {}, /missing\.json: cannot read: ENOENT$/m],
+    ['an unknown flag', ['--verbose'], {}, /Unknown option '--verbose'/],
+  ])('refuses %s: exit 2, one plain line per problem, no stack trace', async (_name, args, env, line) => {
+    const { code, stdout, stderr } = await runCli(args, env);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(line);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('says clearly when the port is taken', async () => {
+    const first = await start(['--config', FAST]);
+    const { port } = new URL(first.url);
+    const { code, stderr } = await runCli(['--config', FAST, '--port', port]);
+    expect(code).toBe(1);
+    expect(stderr.trim()).toBe(`hostfeed: cannot start on 127.0.0.1:${port}: EADDRINUSE`);
+  });
+
+  it('--help prints usage and exits 0', async () => {
+    const { code, stdout } = await runCli(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Usage: hostfeed \[--config FILE\] \[--port N\] \[--host H\]/);
+  });
+});

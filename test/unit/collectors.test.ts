@@ -1,0 +1,135 @@
+import { clampCounters, createCpuCollector, usageFromCounters, usageFromRatios } from '../../agent/collectors/cpu';
+import { createDiskCollector, deviceRates, filesystemOf } from '../../agent/collectors/disk';
+import { memoryEvent } from '../../agent/collectors/memory';
+import { parseConfig } from '../../agent/config';
+import type { CpuCounters, DiskStatsReading } from '../../agent/sources/types';
+import { FAKE_MOUNT, createFakeSource } from '../helpers/fake-source';
+
+const cpu = (name: string, user: number, system: number, idle: number, iowait = 0): CpuCounters => ({
+  cpu: name,
+  seconds: { user, nice: 0, system, idle, iowait, irq: 0, softirq: 0, steal: 0 },
+  guestSeconds: { user: 0, nice: 0 },
+});
+
+describe('cpu', () => {
+  it('derives usage per core and per mode from counter deltas', () => {
+    const before = new Map([['0', cpu('0', 10, 10, 80)], ['1', cpu('1', 0, 0, 100)]]);
+    const derived = usageFromCounters(before, [cpu('0', 13, 11, 86), cpu('1', 0, 0, 110)]);
+    expect(derived.cores).toEqual([
+      { cpu: '0', usage: 0.4 },
+      { cpu: '1', usage: 0 },
+    ]);
+    // 20 s of CPU time in all: 3 user, 1 system, 16 idle.
+    expect(derived.modes.user).toBeCloseTo(0.15);
+    expect(derived.modes.system).toBeCloseTo(0.05);
+    expect(derived.modes.idle).toBeCloseTo(0.8);
+    expect(derived.usage).toBeCloseTo(0.2);
+  });
+
+  it('a counter that goes backwards keeps its last value, as node_exporter does', () => {
+    const before = new Map([['0', cpu('0', 10, 10, 80, 5)]]);
+    const [clamped] = clampCounters(before, [cpu('0', 12, 11, 90, 4)]);
+    expect(clamped.seconds.iowait).toBe(5);
+    expect(clamped.seconds.user).toBe(12);
+    expect(usageFromCounters(before, [clamped]).modes.iowait).toBe(0);
+  });
+
+  it('a CPU that disappears is left out, and starts afresh when it returns', () => {
+    const before = new Map([['0', cpu('0', 10, 10, 80)], ['2', cpu('2', 50, 50, 50)]]);
+    const withoutTwo = usageFromCounters(before, [cpu('0', 11, 10, 89)]);
+    expect(withoutTwo.cores.map((c) => c.cpu)).toEqual(['0']);
+    const returned = clampCounters(new Map([['0', cpu('0', 11, 10, 89)]]), [cpu('0', 12, 10, 98), cpu('2', 1, 1, 1)]);
+    expect(returned[1].seconds.user).toBe(1);
+  });
+
+  it('the first sample is already a rate, from a baseline read just before', async () => {
+    const fake = createFakeSource();
+    const sample = await createCpuCollector(fake.source, () => 42).collect();
+    expect(fake.reads.cpu).toBe(2);
+    expect(sample.data.ts).toBe(42);
+    // The fake advances 0.3 user, 0.1 system, 0.6 idle per read on each CPU.
+    expect(sample.data.usage).toBeCloseTo(0.4);
+    expect(sample.data.cores).toHaveLength(2);
+    expect(sample.raw.kind).toBe('counters');
+  });
+
+  it('systeminformation ratios pass through without iowait', () => {
+    const derived = usageFromRatios({
+      kind: 'ratios',
+      total: { user: 0.2, system: 0.1, idle: 0.7, nice: 0, irq: 0, steal: 0 },
+      cpus: [{ cpu: '0', modes: { user: 0.3, system: 0.1, idle: 0.6 } }],
+    });
+    expect(derived.usage).toBeCloseTo(0.3);
+    expect(derived.modes).not.toHaveProperty('iowait');
+    expect(derived.cores).toEqual([{ cpu: '0', usage: 0.4 }]);
+  });
+});
+
+describe('memory', () => {
+  const GiB = 2 ** 30;
+  it('used is total - available', () => {
+    const event = memoryEvent({ MemTotal: 8 * GiB, MemFree: GiB, MemAvailable: 6 * GiB, Buffers: 0, Cached: 3 * GiB, SwapTotal: 2 * GiB, SwapFree: GiB }, 7);
+    expect(event).toMatchObject({ ts: 7, usedBytes: 2 * GiB, usedRatio: 0.25, swapUsedBytes: GiB, cachedBytes: 3 * GiB });
+  });
+
+  it('without MemAvailable, available is free + buffers + cached', () => {
+    const event = memoryEvent({ MemTotal: 8 * GiB, MemFree: GiB, Buffers: GiB, Cached: 2 * GiB, SwapTotal: 0, SwapFree: 0 }, 0);
+    expect(event.availableBytes).toBe(4 * GiB);
+    expect(event.usedBytes).toBe(4 * GiB);
+    expect(event.swapUsedBytes).toBe(0);
+  });
+});
+
+describe('disk', () => {
+  const stats = (device: string, sectorsRead: number, sectorsWritten: number, ioTimeMs: number): DiskStatsReading => ({
+    major: 8, minor: 0, device, readsCompleted: sectorsRead / 8, readsMerged: 0, sectorsRead, readTimeMs: 0,
+    writesCompleted: sectorsWritten / 8, writesMerged: 0, sectorsWritten, writeTimeMs: 0, ioNow: 1, ioTimeMs, ioWeightedTimeMs: 0,
+  });
+
+  it('rates per device: sectors of 512 bytes, busy share of the interval', () => {
+    const before = new Map([['sda', stats('sda', 0, 0, 0)]]);
+    const [sda] = deviceRates(before, [stats('sda', 2048, 4096, 500)], 2);
+    expect(sda).toEqual({ device: 'sda', readBytesPerSecond: 524_288, writeBytesPerSecond: 1_048_576, readsPerSecond: 128, writesPerSecond: 256, ioNow: 1, busyRatio: 0.25 });
+  });
+
+  it('a device reset (counters backwards) gives zero rates, not negative ones', () => {
+    const [sda] = deviceRates(new Map([['sda', stats('sda', 4096, 4096, 900)]]), [stats('sda', 8, 8, 10)], 1);
+    expect(sda.readBytesPerSecond).toBe(0);
+    expect(sda.busyRatio).toBe(0);
+  });
+
+  it('filesystem used ratio as df(1): used / (used + avail)', () => {
+    const fs = filesystemOf(FAKE_MOUNT);
+    expect(fs.usedBytes).toBe(60 * 2 ** 30);
+    expect(fs.usedRatio).toBeCloseTo(60 / 95);
+    expect(fs.readonly).toBe(false);
+  });
+
+  it('an unreadable mount is reported with its error and zero sizes', () => {
+    const fs = filesystemOf({ ...FAKE_MOUNT, options: ['ro'], stats: null, error: 'statfs timed out after 5000ms' });
+    expect(fs).toMatchObject({ error: 'statfs timed out after 5000ms', sizeBytes: 0, readonly: true });
+  });
+
+  it('read-only when the superblock says so, as an ext4 remounted after errors', () => {
+    expect(filesystemOf({ ...FAKE_MOUNT, options: ['rw'], superOptions: ['ro', 'errors=remount-ro'] }).readonly).toBe(true);
+    expect(filesystemOf({ ...FAKE_MOUNT, options: ['rw'], superOptions: ['rw'] }).readonly).toBe(false);
+  });
+
+  it('applies the mount point, fstype and device exclusions', async () => {
+    const fake = createFakeSource();
+    const config = parseConfig({ collectors: { disk: { mountPointsExclude: '^/$', devicesExclude: '^sda$' } } }, 'test');
+    const sample = await createDiskCollector(fake.source, config.collectors.disk).collect();
+    expect(sample.data.filesystems).toEqual([]);
+    expect(sample.data.devices).toEqual([]);
+    expect(sample.raw.devices).toEqual([]);
+  });
+
+  it('the first sample already has device rates', async () => {
+    const fake = createFakeSource();
+    const sample = await createDiskCollector(fake.source, parseConfig({}, 'test').collectors.disk).collect();
+    expect(fake.reads.diskStats).toBe(2);
+    expect(sample.data.devices).toHaveLength(1);
+    expect(sample.data.devices[0].readBytesPerSecond).toBeGreaterThan(0);
+    expect(sample.data.filesystems.map((f) => f.mountpoint)).toEqual(['/']);
+  });
+});

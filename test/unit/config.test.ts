@@ -1,0 +1,141 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, collectorTimeout, configJsonSchema, enabledTopics, loadConfig, parseConfig } from '../../agent/config';
+import { parseDuration } from '../../agent/duration';
+
+const ORIGIN = 'agent.config.json';
+
+function problemsOf(raw: unknown): string[] {
+  try {
+    parseConfig(raw, ORIGIN);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error('expected the config to be refused');
+}
+
+describe('durations', () => {
+  it.each([
+    ['500ms', 500],
+    ['1s', 1000],
+    ['1.5s', 1500],
+    ['2m', 120_000],
+    ['1h', 3_600_000],
+    [250, 250],
+  ])('%p is %p ms', (text, ms) => expect(parseDuration(text)).toBe(ms));
+
+  it.each([-5, 0, 1.5, '0s', '-1s', 'five seconds', '1 second', '1', 's', '0.1ms', null, true])('%p is refused', (value) => {
+    expect(parseDuration(value)).toBeUndefined();
+  });
+});
+
+describe('config defaults', () => {
+  it('an empty object gives the documented defaults', () => {
+    const config = parseConfig({}, ORIGIN);
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.port).toBe(9780);
+    expect(config.source).toBe('auto');
+    expect(config.collectors.cpu).toEqual({ enabled: true, interval: 1000 });
+    expect(config.collectors.disk.interval).toBe(5000);
+    expect(config.collectors.disk.mountTimeout).toBe(5000);
+    expect(config.sse).toEqual({ retry: 2000, heartbeat: 15_000, replay: 1024, maxClients: 10_000, maxBufferedBytes: 1_048_576 });
+    expect(enabledTopics(config)).toEqual(['cpu', 'memory', 'disk', 'load']);
+  });
+
+  it('the shipped agent.config.json is valid and matches the defaults', () => {
+    const shipped = loadConfig(join(__dirname, '../../agent.config.json'));
+    expect(shipped).toEqual({ ...parseConfig({}, ORIGIN), $schema: './agent.config.schema.json' });
+  });
+
+  it('a collector timeout defaults to its interval, at most 10 s', () => {
+    const config = parseConfig({ collectors: { cpu: { interval: '30s' }, memory: { interval: '2s', timeout: '500ms' } } }, ORIGIN);
+    expect(collectorTimeout(config.collectors.cpu)).toBe(10_000);
+    expect(collectorTimeout(config.collectors.memory)).toBe(500);
+    expect(collectorTimeout(config.collectors.load)).toBe(1000);
+  });
+
+  it('disabled collectors are not enabled topics', () => {
+    expect(enabledTopics(parseConfig({ collectors: { disk: { enabled: false } } }, ORIGIN))).toEqual(['cpu', 'memory', 'load']);
+  });
+});
+
+describe('config errors name the key path and what was expected', () => {
+  it.each<[string, unknown, string]>([
+    ['negative interval', { collectors: { cpu: { interval: -5 } } }, 'agent.config.json: collectors.cpu.interval: expected a positive duration like "1s", "500ms" or a number of milliseconds, got -5'],
+    ['wordy interval', { collectors: { disk: { interval: 'five seconds' } } }, 'agent.config.json: collectors.disk.interval: expected a positive duration like "1s", "500ms" or a number of milliseconds, got "five seconds"'],
+    ['zero interval', { collectors: { load: { interval: '0s' } } }, 'agent.config.json: collectors.load.interval: expected a positive duration like "1s", "500ms" or a number of milliseconds, got "0s"'],
+    ['port out of range', { port: 70000 }, 'agent.config.json: port: expected a port number 0-65535, got 70000'],
+    ['port not a number', { port: 'http' }, 'agent.config.json: port: expected a port number 0-65535, got "http"'],
+    ['fractional port', { port: 80.5 }, 'agent.config.json: port: expected a port number 0-65535, got 80.5'],
+    ['unknown top-level key', { prot: 9780 }, 'agent.config.json: prot: unknown key'],
+    ['unknown nested key', { collectors: { cpu: { intervall: '1s' } } }, 'agent.config.json: collectors.cpu.intervall: unknown key'],
+    ['unknown collector', { collectors: { gpu: {} } }, 'agent.config.json: collectors.gpu: unknown key'],
+    ['wrong type', { collectors: { cpu: { enabled: 'yes' } } }, 'agent.config.json: collectors.cpu.enabled: expected true or false, got "yes"'],
+    ['bad source', { source: 'wmi' }, 'agent.config.json: source: expected "auto", "procfs" or "systeminformation", got "wmi"'],
+    ['bad regex', { collectors: { disk: { devicesExclude: '(' } } }, 'agent.config.json: collectors.disk.devicesExclude: expected a valid regular expression, got "("'],
+    ['zero replay', { sse: { replay: 0 } }, 'agent.config.json: sse.replay: expected a positive whole number of events, got 0'],
+    ['warn above critical', { viewer: { warn: 0.95, critical: 0.9 } }, 'agent.config.json: viewer.warn: expected at most viewer.critical (0.9), got 0.95'],
+  ])('%s', (_name, raw, line) => {
+    expect(problemsOf(raw)).toEqual([line]);
+  });
+
+  it('reports every problem, one line each', () => {
+    expect(problemsOf({ port: -1, host: 7, extra: true })).toEqual([
+      'agent.config.json: host: expected a host name or address, got 7',
+      'agent.config.json: port: expected a port number 0-65535, got -1',
+      'agent.config.json: extra: unknown key',
+    ]);
+  });
+});
+
+describe('loading a file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hostfeed-config-'));
+  const write = (name: string, text: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  const problemsLoading = (path: string, overrides = {}) => {
+    try {
+      loadConfig(path, overrides);
+    } catch (err) {
+      return (err as ConfigError).problems;
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  it('broken JSON names the file', () => {
+    const path = write('broken.json', '{ "port": 9780, }');
+    const [line] = problemsLoading(path);
+    expect(line).toMatch(new RegExp(`^${path}: not valid JSON: `));
+  });
+
+  it('a missing file names the file and the reason', () => {
+    expect(problemsLoading(join(dir, 'nope.json'))).toEqual([`${join(dir, 'nope.json')}: cannot read: ENOENT`]);
+  });
+
+  it('a JSON value that is not an object is refused', () => {
+    expect(problemsLoading(write('array.json', '[1]'))).toEqual([`${join(dir, 'array.json')}: expected a JSON object, got [1]`]);
+  });
+
+  it('host and port overrides win over the file and are validated the same way', () => {
+    const path = write('ok.json', '{ "port": 1234 }');
+    expect(loadConfig(path, { port: '4321', host: '::1' })).toMatchObject({ port: 4321, host: '::1' });
+    expect(problemsLoading(path, { port: 'abc' })).toEqual([`${path}: port: expected a port number 0-65535, got "abc"`]);
+  });
+});
+
+describe('JSON Schema for editors', () => {
+  it('agent.config.schema.json is the schema generated from the config (npm run config-schema rewrites it)', () => {
+    const committed = JSON.parse(readFileSync(join(__dirname, '../../agent.config.schema.json'), 'utf8'));
+    expect(committed).toEqual(configJsonSchema());
+  });
+
+  it('refuses unknown keys and documents durations as written', () => {
+    const schema = configJsonSchema() as { additionalProperties: boolean; properties: Record<string, any> };
+    expect(schema.additionalProperties).toBe(false);
+    expect(schema.properties.collectors.properties.cpu.properties.interval.default).toBe('1s');
+  });
+});

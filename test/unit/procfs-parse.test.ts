@@ -1,0 +1,295 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import {
+  parseBootTime,
+  parseCpuinfoModel,
+  parseDiskstats,
+  parseLoadavg,
+  parseMeminfo,
+  parseMountinfo,
+  parseOsRelease,
+  parseStat,
+} from '../../agent/sources/procfs/parse';
+
+const PROC = join(__dirname, '../fixtures/proc');
+const EDGE = join(__dirname, '../fixtures/procfs-edge');
+const proc = (file: string) => readFileSync(join(PROC, file), 'utf8');
+const edge = (file: string) => readFileSync(join(EDGE, file), 'utf8');
+
+describe('parseStat', () => {
+  it('reads the per-CPU lines of the real capture as seconds at USER_HZ 100, leaving out the aggregate line', () => {
+    const cpus = parseStat(proc('stat'));
+    expect(cpus.map((c) => c.cpu)).toEqual(['0', '1']);
+    // cpu0 7486 0 1235 35616 184 0 69 38 0 0
+    expect(cpus[0]!.seconds.user).toBeCloseTo(74.86, 10);
+    expect(cpus[0]!.seconds.nice).toBe(0);
+    expect(cpus[0]!.seconds.system).toBeCloseTo(12.35, 10);
+    expect(cpus[0]!.seconds.idle).toBeCloseTo(356.16, 10);
+    expect(cpus[0]!.seconds.iowait).toBeCloseTo(1.84, 10);
+    expect(cpus[0]!.seconds.irq).toBe(0);
+    expect(cpus[0]!.seconds.softirq).toBeCloseTo(0.69, 10);
+    expect(cpus[0]!.seconds.steal).toBeCloseTo(0.38, 10);
+    expect(cpus[0]!.guestSeconds).toEqual({ user: 0, nice: 0 });
+    // cpu1 8660 0 1616 33705 455 0 116 44 0 0
+    expect(cpus[1]!.seconds.user).toBeCloseTo(86.6, 10);
+    expect(cpus[1]!.seconds.iowait).toBeCloseTo(4.55, 10);
+    expect(Object.keys(cpus[1]!.seconds).sort()).toEqual(
+      ['idle', 'iowait', 'irq', 'nice', 'softirq', 'steal', 'system', 'user'],
+    );
+  });
+
+  it('divides by the given USER_HZ', () => {
+    expect(parseStat(proc('stat'), 1000)[0]!.seconds.user).toBeCloseTo(7.486, 10);
+  });
+
+  it('sees the counters of the later capture move on', () => {
+    const [before, after] = [parseStat(proc('stat')), parseStat(proc('stat.later'))];
+    // cpu0 user 7486 -> 7489 ticks, idle 35616 -> 35712
+    expect(after[0]!.seconds.user - before[0]!.seconds.user).toBeCloseTo(0.03, 10);
+    expect(after[0]!.seconds.idle - before[0]!.seconds.idle).toBeCloseTo(0.96, 10);
+  });
+
+  it('keeps the kernel numbers of a sparse CPU set (cpu1 hot-unplugged) and reads guest time', () => {
+    const cpus = parseStat(edge('stat-hotplug'));
+    expect(cpus.map((c) => c.cpu)).toEqual(['0', '2']);
+    // cpu2 200 5 40 500 20 0 4 0 50 3
+    expect(cpus[1]!.seconds.user).toBe(2);
+    expect(cpus[1]!.seconds.nice).toBe(0.05);
+    expect(cpus[1]!.guestSeconds).toEqual({ user: 0.5, nice: 0.03 });
+  });
+
+  it('counts the columns an old kernel does not print as 0', () => {
+    const [cpu0, cpu1] = parseStat(edge('stat-old-kernel'));
+    // cpu0 100 1 20 500 7 1 2 3 (8 columns: no guest)
+    expect(cpu0!.seconds).toEqual({ user: 1, nice: 0.01, system: 0.2, idle: 5, iowait: 0.07, irq: 0.01, softirq: 0.02, steal: 0.03 });
+    expect(cpu0!.guestSeconds).toEqual({ user: 0, nice: 0 });
+    // cpu1 50 1 10 400 (4 columns)
+    expect(cpu1!.seconds).toEqual({ user: 0.5, nice: 0.01, system: 0.1, idle: 4, iowait: 0, irq: 0, softirq: 0, steal: 0 });
+  });
+
+  it('throws on a non-numeric counter rather than exporting a wrong value', () => {
+    expect(() => parseStat('cpu0 10 x 3 4\n')).toThrow(/not a number: "x"/);
+  });
+});
+
+describe('parseBootTime', () => {
+  it('reads btime', () => {
+    expect(parseBootTime(proc('stat'))).toBe(1795703911);
+    expect(parseBootTime(edge('stat-hotplug'))).toBe(1700000000);
+  });
+
+  it('throws when there is no btime line', () => {
+    expect(() => parseBootTime('cpu0 1 2 3 4\n')).toThrow(/no btime/);
+  });
+});
+
+describe('parseMeminfo', () => {
+  const mem = parseMeminfo(proc('meminfo'));
+
+  it('turns kB values into bytes', () => {
+    expect(mem.MemTotal).toBe(24683656 * 1024);
+    expect(mem.MemFree).toBe(24198640 * 1024);
+    expect(mem.MemAvailable).toBe(24207352 * 1024);
+    expect(mem.Buffers).toBe(3488 * 1024);
+    expect(mem.Cached).toBe(172440 * 1024);
+    expect(mem.SwapTotal).toBe(0);
+    expect(mem.Hugepagesize).toBe(2048 * 1024);
+    expect(mem.VmallocTotal).toBe(34359738367 * 1024);
+  });
+
+  it('names fields as node_exporter does: Active(anon) -> Active_anon, underscores kept', () => {
+    expect(mem.Active_anon).toBe(1528 * 1024);
+    expect(mem.Inactive_anon).toBe(15240 * 1024);
+    expect(mem.Active_file).toBe(87188 * 1024);
+    expect(mem.Inactive_file).toBe(79776 * 1024);
+    expect(mem.NFS_Unstable).toBe(0);
+    expect(mem.Committed_AS).toBe(97404 * 1024);
+    expect(Object.keys(mem).filter((k) => /[()]/.test(k))).toEqual([]);
+    expect(Object.keys(mem)).toHaveLength(54); // every line of the file
+  });
+
+  it('keeps unitless fields as counts', () => {
+    expect(mem.HugePages_Total).toBe(0);
+    const old = parseMeminfo(edge('meminfo-no-memavailable'));
+    expect(old.HugePages_Total).toBe(4);
+    expect(old.HugePages_Free).toBe(2);
+    expect(old.HugePages_Rsvd).toBe(1);
+  });
+
+  it('reads a pre-3.14 meminfo: no MemAvailable invented, a blank line skipped', () => {
+    const old = parseMeminfo(edge('meminfo-no-memavailable'));
+    expect('MemAvailable' in old).toBe(false);
+    expect(old.MemTotal).toBe(2048000 * 1024);
+    expect(old.Active_anon).toBe(700000 * 1024);
+    expect(old.DirectMap4k).toBe(10240 * 1024); // after the blank line
+    expect(Object.keys(old)).toHaveLength(19);
+  });
+
+  it('skips a line that does not read as "Key: number [kB]"', () => {
+    expect(parseMeminfo('MemTotal: 10 kB\nbroken line\nOdd: 5 MB\nMemFree: 4 kB\n')).toEqual({ MemTotal: 10240, MemFree: 4096 });
+  });
+});
+
+describe('parseLoadavg', () => {
+  it('reads the three averages of the real capture', () => {
+    expect(parseLoadavg(proc('loadavg'))).toEqual({ load1: 0.58, load5: 0.51, load15: 0.27 });
+  });
+
+  it('throws on a short or non-numeric file', () => {
+    expect(() => parseLoadavg('')).toThrow(/unexpected content/);
+    expect(() => parseLoadavg('0.1 0.2\n')).toThrow(/unexpected content/);
+    expect(() => parseLoadavg('0.1 abc 0.3 1/2 3\n')).toThrow(/not a number/);
+  });
+});
+
+describe('parseDiskstats', () => {
+  it('reads every line of the real 20-column capture', () => {
+    const disks = parseDiskstats(proc('diskstats'));
+    expect(disks.map((d) => d.device)).toEqual(['loop0', 'loop1', 'loop2', 'loop3', 'loop4', 'loop5', 'loop6', 'loop7', 'vda', 'zram0']);
+    // 254 0 vda 37680 7490 1823394 16506 25277 27402 3056904 16108 0 9556 36161 8018 58 265896 1378 3810 2167
+    expect(disks[8]).toEqual({
+      major: 254,
+      minor: 0,
+      device: 'vda',
+      readsCompleted: 37680,
+      readsMerged: 7490,
+      sectorsRead: 1823394,
+      readTimeMs: 16506,
+      writesCompleted: 25277,
+      writesMerged: 27402,
+      sectorsWritten: 3056904,
+      writeTimeMs: 16108,
+      ioNow: 0,
+      ioTimeMs: 9556,
+      ioWeightedTimeMs: 36161,
+      discardsCompleted: 8018,
+      discardsMerged: 58,
+      sectorsDiscarded: 265896,
+      discardTimeMs: 1378,
+      flushRequests: 3810,
+      flushTimeMs: 2167,
+    });
+    expect(disks[0]).toMatchObject({ major: 7, minor: 0, readsCompleted: 0, flushTimeMs: 0 });
+  });
+
+  it('reads 14 columns (before 4.18) without discard or flush fields', () => {
+    const disks = parseDiskstats(edge('diskstats-14'));
+    expect(disks).toHaveLength(2);
+    expect(disks[1]).toEqual({
+      major: 8,
+      minor: 1,
+      device: 'sda1',
+      readsCompleted: 900,
+      readsMerged: 9,
+      sectorsRead: 18000,
+      readTimeMs: 280,
+      writesCompleted: 1900,
+      writesMerged: 19,
+      sectorsWritten: 38000,
+      writeTimeMs: 580,
+      ioNow: 1,
+      ioTimeMs: 650,
+      ioWeightedTimeMs: 860,
+    });
+    expect('discardsCompleted' in disks[0]!).toBe(false);
+  });
+
+  it('reads 18 columns (4.18 to 5.4): discards, no flush', () => {
+    const [nvme] = parseDiskstats(edge('diskstats-18'));
+    expect(nvme).toMatchObject({ device: 'nvme0n1', major: 259, ioWeightedTimeMs: 3300 });
+    expect(nvme).toMatchObject({ discardsCompleted: 70, discardsMerged: 1, sectorsDiscarded: 5600, discardTimeMs: 40 });
+    expect('flushRequests' in nvme!).toBe(false);
+    expect('flushTimeMs' in nvme!).toBe(false);
+  });
+
+  it('reads 20 columns (5.5+): discards and flushes', () => {
+    const [vdb] = parseDiskstats(edge('diskstats-20'));
+    expect(vdb).toMatchObject({ device: 'vdb', minor: 16, discardTimeMs: 30, flushRequests: 55, flushTimeMs: 66 });
+  });
+
+  it('skips blank, short, odd-length and non-numeric lines, and reads the first 20 columns of a longer one', () => {
+    const disks = parseDiskstats(edge('diskstats-odd'));
+    expect(disks.map((d) => d.device)).toEqual(['sdb', 'sde']);
+    // sdb has 19 counters: the 18th and 19th (beyond any known kernel) are not read
+    expect(disks[0]).toMatchObject({ readsCompleted: 1, flushRequests: 16, flushTimeMs: 17 });
+    expect(Object.keys(disks[0]!)).toHaveLength(20);
+    expect(disks[1]).toMatchObject({ readsCompleted: 11, flushTimeMs: 27 });
+  });
+});
+
+describe('parseMountinfo', () => {
+  it('reads the real capture, stacked mounts included (de-duplication is the source\'s job)', () => {
+    const mounts = parseMountinfo(proc('1/mountinfo'));
+    expect(mounts).toHaveLength(20);
+    // 27 1 254:0 / / rw,relatime - ext4 /dev/vda rw,discard,resv_strict,resuid=65534,resgid=65534
+    expect(mounts.find((m) => m.mountpoint === '/')).toEqual({
+      major: 254,
+      minor: 0,
+      mountpoint: '/',
+      device: '/dev/vda',
+      fstype: 'ext4',
+      options: ['rw', 'relatime'],
+      superOptions: ['rw', 'discard', 'resv_strict', 'resuid=65534', 'resgid=65534'],
+    });
+    expect(mounts.filter((m) => m.mountpoint === '/dev/pts').map((m) => m.minor)).toEqual([24, 26]);
+    expect(mounts[0]).toMatchObject({ mountpoint: '/proc', fstype: 'proc', device: 'proc', major: 0, minor: 21 });
+  });
+
+  const mounts = parseMountinfo(edge('mountinfo-escapes'));
+  const at = (mountpoint: string) => mounts.filter((m) => m.mountpoint === mountpoint);
+
+  it('skips a garbage line and keeps the others', () => {
+    expect(mounts).toHaveLength(8);
+  });
+
+  it('undoes octal escapes in mountpoint and device, and finds fields after two optional ones', () => {
+    expect(at('/mnt/my disk')).toEqual([
+      {
+        major: 8,
+        minor: 17,
+        mountpoint: '/mnt/my disk',
+        device: '/dev/disk/by-label/my label',
+        fstype: 'ext4',
+        options: ['rw', 'noatime'],
+        superOptions: ['rw'],
+      },
+    ]);
+    expect(at('/srv/tab\tand\\slash')).toHaveLength(1);
+    expect(at('/srv/tab\tand\\slash')[0]!.device).toBe('tmp\nfs');
+  });
+
+  it('handles zero to three optional fields before the separator', () => {
+    expect(at('/data').map((m) => [m.fstype, m.device, m.options])).toEqual([
+      ['xfs', '/dev/sdb1', ['rw', 'relatime']], // master:7 propagate_from:3 unbindable
+      ['ext4', '/dev/sda1', ['ro', 'relatime']], // shared:9
+    ]);
+    expect(at('/srv/tab\tand\\slash')[0]!.fstype).toBe('tmpfs'); // none
+  });
+
+  it('keeps an empty mount source empty instead of shifting the super options into it', () => {
+    expect(at('/home/user/fuse')[0]).toMatchObject({ fstype: 'fuse.sshfs', device: '', superOptions: ['rw', 'user_id=0'] });
+  });
+
+  it('gives the super options apart: "ro" there with "rw" per mount', () => {
+    expect(at('/var')[0]).toMatchObject({ major: 9, minor: 127, options: ['rw', 'relatime'], superOptions: ['ro'] });
+  });
+});
+
+describe('parseCpuinfoModel', () => {
+  it('reads "model name" of the real capture', () => {
+    expect(parseCpuinfoModel(proc('cpuinfo'))).toBe('AMD EPYC');
+  });
+
+  it('gives null where the architecture prints none (arm64 style)', () => {
+    expect(parseCpuinfoModel('processor\t: 0\nBogoMIPS\t: 50.00\nCPU part\t: 0xd0c\n')).toBeNull();
+  });
+});
+
+describe('parseOsRelease', () => {
+  it('unquotes values and their escapes', () => {
+    const vars = parseOsRelease(edge('os-release'));
+    expect(vars.PRETTY_NAME).toBe('Example Linux 9 "Quoted"');
+    expect(vars.NAME).toBe('Example Linux');
+    expect(vars.ID).toBe('example');
+  });
+});
