@@ -114,4 +114,6 @@ export interface Source {
   /** null where the source has no per-device I/O counters. */
   diskStats(): Promise<DiskStatsReading[] | null>;
   inventory(): Promise<Inventory>;
+  /** Releases what the source keeps open (the procfs source's file descriptors); called once on agent stop. */
+  close?(): void;
 }

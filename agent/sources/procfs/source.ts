@@ -16,6 +16,7 @@ import {
   type MountinfoEntry,
 } from './parse';
 import type { Inventory, MountReading, Source } from '../types';
+import { openProcFile, type ProcFile } from './proc-file';
 
 /**
  * Clock ticks per second of /proc/stat. The kernel always reports USER_HZ = 100 to user space on the
@@ -57,8 +58,8 @@ async function readText(path: string): Promise<string> {
 }
 
 /** Reads and parses one file; a parse failure names the file too. */
-async function readParsed<T>(path: string, parse: (text: string) => T): Promise<T> {
-  const text = await readText(path);
+async function readParsed<T>(path: string, parse: (text: string) => T, readFile: (path: string) => Promise<string> = readText): Promise<T> {
+  const text = await readFile(path);
   try {
     return parse(text);
   } catch (err) {
@@ -81,6 +82,18 @@ export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
   const mountTimeoutMs = options.mountTimeoutMs ?? 5000;
   const statfs = options.statfs ?? ((path: string) => fsp.statfs(path));
   const osReleasePaths = options.osReleasePaths ?? DEFAULT_OS_RELEASE;
+
+  /** The files read every interval, each kept open (see proc-file.ts). */
+  const hotFiles = new Map<string, ProcFile>();
+  const readHot = async (path: string): Promise<string> => {
+    let file = hotFiles.get(path);
+    if (!file) hotFiles.set(path, (file = openProcFile(path)));
+    try {
+      return await file.read();
+    } catch (err) {
+      throw new Error(`couldn't read ${path}: ${reason(err)}`, { cause: err });
+    }
+  };
 
   /**
    * Mountpoints whose statfs has not returned yet. statfs runs on libuv's thread pool (4 threads by default,
@@ -160,14 +173,19 @@ export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
     name: 'procfs',
 
     async cpu() {
-      return { kind: 'counters', cpus: await readParsed(`${root}/stat`, (text) => parseStat(text, USER_HZ)) };
+      return { kind: 'counters', cpus: await readParsed(`${root}/stat`, (text) => parseStat(text, USER_HZ), readHot) };
     },
 
-    memory: () => readParsed(`${root}/meminfo`, parseMeminfo),
+    memory: () => readParsed(`${root}/meminfo`, parseMeminfo, readHot),
 
-    load: () => readParsed(`${root}/loadavg`, parseLoadavg),
+    load: () => readParsed(`${root}/loadavg`, parseLoadavg, readHot),
 
-    diskStats: () => readParsed(`${root}/diskstats`, parseDiskstats),
+    diskStats: () => readParsed(`${root}/diskstats`, parseDiskstats, readHot),
+
+    close() {
+      for (const file of hotFiles.values()) file.close();
+      hotFiles.clear();
+    },
 
     async mounts(include) {
       // Filter after de-duplication: a hidden mount under an excluded one must not be statfs'd in its place.
