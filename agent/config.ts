@@ -4,8 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { authConfigSchema } from './auth/schema';
 import { parseDuration } from './duration';
 import { TOPICS, type Topic } from './events';
+import { tlsConfigSchema } from './tls';
 
 const DURATION_EXPECTED = 'expected a positive duration like "1s", "500ms" or a number of milliseconds';
 
@@ -95,6 +97,8 @@ export const configSchema = z.strictObject({
       maxClients: z.number().int().positive({ error: 'expected a positive whole number of clients' }).default(10000),
       /** A client with more unsent bytes than this is cut (it can reconnect and resume). */
       maxBufferedBytes: z.number().int().positive({ error: 'expected a positive number of bytes' }).default(1048576),
+      /** Beyond maxClients, EventSource is told to retry after this long (plus up to half again, so retries spread). */
+      busyRetry: duration.prefault('30s'),
     })
     .prefault({}),
   cors: z
@@ -104,6 +108,10 @@ export const configSchema = z.strictObject({
       credentials: z.boolean().default(false),
     })
     .prefault({}),
+  /** Off by default: see agent/auth/schema.ts. */
+  auth: authConfigSchema,
+  /** Absent: plain http. */
+  tls: tlsConfigSchema,
   viewer: z
     .strictObject({
       /** Usage ratios at which the viewer turns a figure amber and red. */
@@ -138,7 +146,8 @@ function describeIssues(origin: string, issues: z.core.$ZodIssue[]): string[] {
       return issue.keys.map((key) => `${origin}: ${path ? `${path}.` : ''}${key}: unknown key`);
     }
     const message = issue.message.startsWith('Invalid input: ') ? issue.message.slice(15) : issue.message;
-    const got = 'input' in issue ? `, got ${show(issue.input)}` : '';
+    // auth holds secrets (a token, or a password pasted where its hash belongs): never echo them.
+    const got = 'input' in issue && issue.path[0] !== 'auth' ? `, got ${show(issue.input)}` : '';
     return [`${origin}: ${path || '(top level)'}: ${message}${got}`];
   });
 }
@@ -147,9 +156,12 @@ function describeIssues(origin: string, issues: z.core.$ZodIssue[]): string[] {
 export function parseConfig(raw: unknown, origin: string): Config {
   const result = configSchema.safeParse(raw, { reportInput: true });
   if (!result.success) throw new ConfigError(describeIssues(origin, result.error.issues));
-  const { viewer } = result.data;
+  const { viewer, cors } = result.data;
   if (viewer.warn > viewer.critical) {
     throw new ConfigError([`${origin}: viewer.warn: expected at most viewer.critical (${viewer.critical}), got ${viewer.warn}`]);
+  }
+  if (cors.credentials && cors.origins.includes('*')) {
+    throw new ConfigError([`${origin}: cors.credentials: browsers refuse credentials with the origin "*": list the origins instead`]);
   }
   return result.data;
 }
@@ -158,6 +170,8 @@ export function parseConfig(raw: unknown, origin: string): Config {
 export interface ConfigOverrides {
   host?: string;
   port?: string;
+  /** auth.token (HOSTFEED_TOKEN). */
+  token?: string;
 }
 
 export function loadConfig(path: string, overrides: ConfigOverrides = {}): Config {
@@ -181,12 +195,20 @@ export function loadConfig(path: string, overrides: ConfigOverrides = {}): Confi
   if (overrides.port !== undefined) {
     merged.port = /^\d+$/.test(overrides.port) ? Number(overrides.port) : overrides.port;
   }
+  if (overrides.token !== undefined) {
+    const auth = merged.auth ?? {};
+    // A malformed auth section is left as it is, for the schema to report.
+    if (typeof auth === 'object' && auth !== null && !Array.isArray(auth)) merged.auth = { ...auth, token: overrides.token };
+  }
   return parseConfig(merged, path);
 }
 
-/** Milliseconds a collector's sample may take before it counts as failed. */
+/**
+ * Milliseconds a collector's sample may take before it counts as failed: by default the interval, within 1 to 10 s
+ * (a first rate sample waits a baseline gap, which a 250 ms interval would not leave room for).
+ */
 export function collectorTimeout(config: CollectorConfig): number {
-  return config.timeout ?? Math.min(config.interval, 10_000);
+  return config.timeout ?? Math.min(Math.max(config.interval, 1000), 10_000);
 }
 
 export function enabledTopics(config: Config): Topic[] {

@@ -1,4 +1,5 @@
 import type { Router } from 'express';
+import type { Registry } from 'prom-client';
 import type { Config } from './config';
 import type { Feed } from './feed';
 import type { Logger } from './logger';
@@ -15,6 +16,8 @@ export interface AgentContext {
   /** This process's boot id: the prefix of every event id. */
   boot: string;
   logger: Logger;
+  /** The agent's prom-client registry: register extra metrics here (see agent/metrics/registry.ts); /metrics serves them. */
+  metrics?: Registry;
 }
 
 /** One part of the HTTP surface: an express router and what to end when the agent stops. */

@@ -2,6 +2,13 @@
  * The wire contract of GET /events and GET /api/snapshot: one zod schema per SSE event type.
  * The TypeScript types, the JSON Schema served at /api/schema and the README's tables all come from here.
  * Units as Prometheus has them: bytes, seconds, ratios 0..1; `ts` is the sample time in ms since the Unix epoch.
+ *
+ * Event ids (`id:` on every event) are `<boot>-<seq>`: `seq` counts the agent's sample and collector-error events,
+ * one sequence for all topics from 1 at each agent start, so a client of every topic sees consecutive numbers.
+ * hello, reset and busy belong to one connection and take no number of their own: their id is the connection's
+ * resume point, the last event of the sequence the client is up to date with (the Last-Event-ID it resumed from,
+ * or the newest event when it starts afresh; `<boot>-0` before any). Reconnecting with any id received therefore
+ * gives no gap and no duplicate.
  */
 import { z } from 'zod';
 
@@ -18,6 +25,10 @@ const ts = z.number().int().nonnegative().describe('Sample time, ms since the Un
 const ratio = z.number().min(0).max(1);
 const bytes = z.number().nonnegative();
 const perSecond = z.number().nonnegative();
+
+/** `<boot>-<seq>`: hex boot id, decimal sequence without leading zeros (short and safe in a header). */
+export const EVENT_ID_PATTERN = /^([0-9a-f]{1,16})-(0|[1-9][0-9]{0,14})$/;
+export const eventIdSchema = z.string().regex(EVENT_ID_PATTERN).describe('<boot>-<seq>, see /events');
 
 const cpuModeRatios = z
   .strictObject({
@@ -109,7 +120,12 @@ export const helloEventSchema = z
     host: z.string(),
     boot: z.string().describe('Agent boot id: the prefix of every event id of this agent process'),
     source: z.enum(['procfs', 'systeminformation']),
-    os: z.strictObject({ platform: z.string(), distro: z.string(), release: z.string(), kernel: z.string(), arch: z.string() }),
+    os: z.strictObject({
+      platform: z.string().describe('linux, darwin, win32, ...'),
+      distro: z.string().describe('Distribution name and version, e.g. "Debian GNU/Linux 12 (bookworm)"'),
+      kernel: z.string().describe('Kernel release, as uname -r'),
+      arch: z.string().describe('Machine, as uname -m'),
+    }),
     cpu: z.strictObject({ model: z.string(), cores: z.number().int().nonnegative() }),
     bootTs: ts.describe('Host boot time, ms since the Unix epoch'),
     intervals: z.partialRecord(topicSchema, z.number().int().positive()).describe('Sampling interval of each enabled topic, ms'),
@@ -153,6 +169,17 @@ export type HelloEvent = EventPayload<'hello'>;
 export type ResetEvent = EventPayload<'reset'>;
 export type BusyEvent = EventPayload<'busy'>;
 export type TopicPayload<T extends Topic> = EventPayload<T>;
+
+/** GET /api/snapshot: the newest event of each topic, as a new /events client receives them. */
+export const snapshotSchema = z.strictObject({
+  boot: z.string(),
+  id: eventIdSchema.describe('Resume point: GET /events?lastEventId=<id> continues exactly after this snapshot'),
+  latest: z
+    .strictObject({ cpu: cpuEventSchema.optional(), memory: memoryEventSchema.optional(), disk: diskEventSchema.optional(), load: loadEventSchema.optional() })
+    .describe('Newest sample of each topic asked for; a topic without a sample yet is absent'),
+  failing: z.partialRecord(topicSchema, collectorErrorEventSchema).describe('Collectors whose newest attempt failed'),
+});
+export type Snapshot = z.infer<typeof snapshotSchema>;
 
 /** JSON Schema (draft 2020-12) of every event type's `data`, keyed by event type: served at /api/schema. */
 export function eventsJsonSchema(): Record<string, unknown> {

@@ -20,7 +20,8 @@ Options:
   -v, --version       print the version
       --config-schema print the configuration's JSON Schema (agent.config.schema.json)
 
-Flags win over the environment, which wins over the file.`;
+Flags win over the environment, which wins over the file.
+HOSTFEED_TOKEN sets auth.token: clients then need "Authorization: Bearer <token>".`;
 
 /** Whatever ends a start early: one plain line per problem on stderr, never a stack trace. */
 function fail(lines: string[], code: number): never {
@@ -65,6 +66,8 @@ async function main(): Promise<void> {
   const overrides: ConfigOverrides = {
     host: args.host ?? process.env.HOSTFEED_HOST,
     port: args.port ?? process.env.HOSTFEED_PORT,
+    // Empty counts as unset, as an `Environment=HOSTFEED_TOKEN=` line of a unit file means.
+    token: process.env.HOSTFEED_TOKEN || undefined,
   };
   let config;
   try {
@@ -82,18 +85,19 @@ async function main(): Promise<void> {
     const { code, message } = err as NodeJS.ErrnoException;
     fail([`cannot start on ${config.host}:${config.port}: ${code ?? message}`], 1);
   }
-  const { url } = agent;
-  logger.info({ url, source: agent.context.source, boot: agent.context.boot }, `hostfeed ${version} serving ${url}/`);
-  process.stdout.write(`hostfeed ${version} on ${agent.context.inventory.hostname}\n  viewer   ${url}/\n  metrics  ${url}/metrics\n  events   ${url}/events\n`);
-
   const shutdown = (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'stopping');
     // A stop that hangs must still end the process within 5 s.
     setTimeout(() => process.exit(0), 4500).unref();
     void agent.stop().then(() => process.exit(0));
   };
+  // Before the URLs: a supervisor that signals as soon as it reads them must not meet the default action (death).
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
+
+  const { url } = agent;
+  logger.info({ url, source: agent.context.source, boot: agent.context.boot }, `hostfeed ${version} serving ${url}/`);
+  process.stdout.write(`hostfeed ${version} on ${agent.context.inventory.hostname}\n  viewer   ${url}/\n  metrics  ${url}/metrics\n  events   ${url}/events\n`);
 }
 
 main().catch((err: unknown) => fail([`unexpected error: ${err instanceof Error ? err.message : String(err)}`], 1));

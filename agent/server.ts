@@ -18,6 +18,11 @@ export function createApp(endpoints: Endpoint[], logger: Logger): Express {
       res.status(status).json({ error: err.expose === false ? 'bad request' : String(err.message ?? 'bad request') });
       return;
     }
+    // Out of file descriptors (a file of the page could not be opened): the agent is overloaded, not broken.
+    if (err?.code === 'EMFILE' || err?.code === 'ENFILE') {
+      res.status(503).set('Retry-After', '1').json({ error: 'overloaded: retry shortly' });
+      return;
+    }
     logger.error({ err, method: req.method, url: req.originalUrl }, 'request failed');
     res.status(500).json({ error: 'internal error' });
   };

@@ -3,7 +3,7 @@ import type { DiskDevice, DiskEvent, Filesystem } from '../events';
 import type { DiskCollectorConfig } from '../config';
 import type { DiskStatsReading, MountReading, Source } from '../sources/types';
 import type { Collector } from './types';
-import { increase, ratio, waitBaselineGap } from './deltas';
+import { increase, perSecond, ratio, waitBaselineGap } from './deltas';
 
 /** /proc/diskstats counts 512-byte sectors whatever the device's own sector size. */
 const SECTOR_BYTES = 512;
@@ -30,16 +30,16 @@ export function deviceRates(previous: Map<string, DiskStatsReading>, current: Di
   return current.flatMap((now) => {
     const before = previous.get(now.device);
     if (!before) return [];
-    const rate = (pick: (d: DiskStatsReading) => number) => increase(pick(before), pick(now)) / seconds;
+    const delta = (pick: (d: DiskStatsReading) => number) => increase(pick(before), pick(now));
     return [
       {
         device: now.device,
-        readBytesPerSecond: rate((d) => d.sectorsRead) * SECTOR_BYTES,
-        writeBytesPerSecond: rate((d) => d.sectorsWritten) * SECTOR_BYTES,
-        readsPerSecond: rate((d) => d.readsCompleted),
-        writesPerSecond: rate((d) => d.writesCompleted),
+        readBytesPerSecond: perSecond(delta((d) => d.sectorsRead) * SECTOR_BYTES, seconds),
+        writeBytesPerSecond: perSecond(delta((d) => d.sectorsWritten) * SECTOR_BYTES, seconds),
+        readsPerSecond: perSecond(delta((d) => d.readsCompleted), seconds),
+        writesPerSecond: perSecond(delta((d) => d.writesCompleted), seconds),
         ioNow: now.ioNow,
-        busyRatio: ratio(rate((d) => d.ioTimeMs) / 1000, 1),
+        busyRatio: ratio(delta((d) => d.ioTimeMs) / 1000, seconds),
       },
     ];
   });

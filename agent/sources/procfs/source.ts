@@ -57,6 +57,18 @@ async function readText(path: string): Promise<string> {
   }
 }
 
+/**
+ * node_exporter's device_error texts: one stable string for a mount that timed out or is still stuck (a label value
+ * that changed between the two would start a new series), and the C library's text for an errno.
+ */
+const MOUNT_TIMEOUT = 'mountpoint timeout';
+
+function strerror(err: unknown): string {
+  // Node's message is "EACCES: permission denied, statfs '/mnt/x'": keep "permission denied".
+  const match = /^[A-Z0-9]+: ([^,]+),/.exec(err instanceof Error ? err.message : '');
+  return match ? match[1]! : reason(err);
+}
+
 /** Reads and parses one file; a parse failure names the file too. */
 async function readParsed<T>(path: string, parse: (text: string) => T, readFile: (path: string) => Promise<string> = readText): Promise<T> {
   const text = await readFile(path);
@@ -103,7 +115,7 @@ export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
   const pending = new Set<string>();
 
   async function statMount(mountpoint: string): Promise<Pick<MountReading, 'stats' | 'error'>> {
-    if (pending.has(mountpoint)) return { stats: null, error: 'statfs still pending from an earlier call' };
+    if (pending.has(mountpoint)) return { stats: null, error: MOUNT_TIMEOUT };
     pending.add(mountpoint);
     const call = (async () => statfs(mountpoint))().finally(() => pending.delete(mountpoint));
     let timer: NodeJS.Timeout | undefined;
@@ -112,7 +124,7 @@ export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
     });
     try {
       const result = await Promise.race([call, timeout]);
-      if (result === 'timeout') return { stats: null, error: `statfs timed out after ${mountTimeoutMs}ms` };
+      if (result === 'timeout') return { stats: null, error: MOUNT_TIMEOUT };
       // As node_exporter's filesystem_linux.go: every size in units of f_bsize (Node's bsize), not f_frsize.
       return {
         stats: {
@@ -124,7 +136,7 @@ export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
         },
       };
     } catch (err) {
-      return { stats: null, error: reason(err) };
+      return { stats: null, error: strerror(err) };
     } finally {
       clearTimeout(timer);
     }

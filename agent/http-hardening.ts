@@ -1,0 +1,52 @@
+/**
+ * What every response gets before any endpoint sees the request: nosniff and a deny-all CSP (the viewer replaces it
+ * with the page's own), 405 for methods the agent has no use for, 400 for a query string that does not decode.
+ */
+import { Router, type RequestHandler } from 'express';
+import type { Endpoint } from './context';
+
+/** Every resource of the agent is read-only. */
+export const ALLOWED_METHODS = 'GET, HEAD, OPTIONS';
+
+/** For responses that are not the page: nothing may load from them or frame them. */
+const API_CSP = "default-src 'none'; frame-ancestors 'none'";
+
+const securityHeaders: RequestHandler = (_req, res, next) => {
+  res.set({ 'X-Content-Type-Options': 'nosniff', 'Content-Security-Policy': API_CSP, 'Referrer-Policy': 'no-referrer' });
+  next();
+};
+
+/**
+ * Unknown methods get 405 on every path, known or not: the answer is the same for all, so it tells nothing of what
+ * exists. A plain OPTIONS is answered here; a CORS preflight goes on to the endpoints' CORS handling.
+ */
+const methodGuard: RequestHandler = (req, res, next) => {
+  if (req.method === 'GET' || req.method === 'HEAD') return next();
+  if (req.method === 'OPTIONS') {
+    if (req.get('Origin') !== undefined && req.get('Access-Control-Request-Method') !== undefined) return next();
+    res.status(204).set('Allow', ALLOWED_METHODS).end();
+    return;
+  }
+  res.status(405).set('Allow', ALLOWED_METHODS).json({ error: `method ${req.method} not allowed; this agent answers ${ALLOWED_METHODS}` });
+};
+
+/** Whether every name and value of the query percent-decodes to UTF-8 (URLSearchParams would silently keep "%zz"). */
+function decodableQuery(url: string): boolean {
+  const start = url.indexOf('?');
+  if (start < 0) return true;
+  try {
+    for (const part of url.slice(start + 1).split(/[&=]/)) decodeURIComponent(part.replace(/\+/g, ' '));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const queryGuard: RequestHandler = (req, res, next) => {
+  if (decodableQuery(req.originalUrl)) return next();
+  res.status(400).json({ error: 'malformed query string: bad percent-encoding' });
+};
+
+export function hardeningEndpoint(): Endpoint {
+  return { router: Router().use(securityHeaders, methodGuard, queryGuard) };
+}

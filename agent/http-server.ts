@@ -1,0 +1,63 @@
+/**
+ * The listening server, http or https, with limits of its own rather than Node's process-wide defaults, and what
+ * Node would otherwise do badly: drop CONNECT without an answer, and throw an accept error (EMFILE) nobody listens to.
+ */
+import { createServer as createHttp, type RequestListener, type Server as HttpServer, type ServerOptions } from 'node:http';
+import { createServer as createHttps, type Server as HttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
+import type { Logger } from './logger';
+import { ALLOWED_METHODS } from './http-hardening';
+import type { TlsCredentials } from './tls';
+
+export type AgentServer = HttpServer | HttpsServer;
+
+const LIMITS: ServerOptions = {
+  // Request line and headers together: larger answers 431. Node's default, fixed here so NODE_OPTIONS cannot raise it;
+  // room for a Basic header and the cookies browsers send to localhost from any other local app.
+  maxHeaderSize: 16 * 1024,
+  // A client gets this long to send its headers (slowloris), and its whole request (GETs have no body).
+  headersTimeout: 10_000,
+  requestTimeout: 30_000,
+};
+
+/** Accept errors are logged at most this often: under EMFILE they come with every connection attempt. */
+const ACCEPT_ERROR_LOG_MS = 10_000;
+
+const CONNECT_REFUSAL = (() => {
+  const body = JSON.stringify({ error: `method CONNECT not allowed; this agent answers ${ALLOWED_METHODS}` });
+  return [
+    'HTTP/1.1 405 Method Not Allowed',
+    `Allow: ${ALLOWED_METHODS}`,
+    'Content-Type: application/json; charset=utf-8',
+    'X-Content-Type-Options: nosniff',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    'Connection: close',
+    '',
+    body,
+  ].join('\r\n');
+})();
+
+export function createAgentServer(app: RequestListener, tls: TlsCredentials | undefined, logger: Logger): AgentServer {
+  const server: AgentServer = tls ? createHttps({ ...LIMITS, ...tls }, app) : createHttp(LIMITS, app);
+
+  // Node hands CONNECT to this event and, without a listener, closes the socket with no answer at all.
+  server.on('connect', (_req, socket: Duplex) => {
+    socket.on('error', () => undefined);
+    socket.end(CONNECT_REFUSAL);
+  });
+
+  // Out of descriptors, libuv accepts and closes the connections it cannot keep (clients see a reset) and may report
+  // the failure here: without a listener that report would end the process.
+  let lastLogged = 0;
+  let unlogged = 0;
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    // Before listening, errors (EADDRINUSE) belong to the start, which reports them.
+    if (!server.listening) return;
+    unlogged += 1;
+    if (Date.now() - lastLogged < ACCEPT_ERROR_LOG_MS) return;
+    logger.warn({ code: err.code, syscall: err.syscall, errors: unlogged }, 'cannot accept connections: refusing new clients');
+    lastLogged = Date.now();
+    unlogged = 0;
+  });
+  return server;
+}

@@ -1,0 +1,14 @@
+/** node_exporter's uname, stat (boot time) and time collector families, from the inventory read at start. */
+import type { Inventory } from '../sources/types';
+import { family, single, type Family } from './family';
+
+export function systemFamilies({ uname, bootTimeSeconds }: Inventory, nowSeconds: number): Family[] {
+  const { domainname, machine, nodename, release, sysname, version } = uname;
+  return [
+    family('node_uname_info', 'Labeled system information as provided by the uname system call.', 'gauge', [
+      [{ domainname, machine, nodename, release, sysname, version }, 1],
+    ]),
+    single('node_boot_time_seconds', 'Node boot time, in unixtime.', 'gauge', bootTimeSeconds),
+    single('node_time_seconds', 'System time in seconds since epoch (1970).', 'gauge', nowSeconds),
+  ];
+}

@@ -1,0 +1,113 @@
+/**
+ * GET /events (the SSE feed), GET /api/snapshot (the newest event of each topic as JSON) and GET /api/schema
+ * (the JSON Schema of every event, generated from agent/events.ts), with CORS from config.cors.
+ */
+import cors from 'cors';
+import { Router, type Request, type Response } from 'express';
+import type { AgentContext, Endpoint } from '../context';
+import { eventsJsonSchema } from '../events';
+import { retryFrame } from './frame';
+import { createHub, type HubStats } from './hub';
+import { resumeRequest } from './ids';
+import { registerSseMetrics } from './metrics';
+import { parseFeedQuery } from './query';
+
+export interface EventsEndpoint extends Endpoint {
+  /** The hub's counters, for /metrics. */
+  stats(): HubStats;
+}
+
+/** The raw query string: parsed here rather than by express, whose parser's settings are the app's. */
+function searchOf(req: Request): string {
+  const start = req.originalUrl.indexOf('?');
+  return start < 0 ? '' : req.originalUrl.slice(start + 1);
+}
+
+/** Whether Accept lists text/event-stream (EventSource always sends exactly that); `*\/*` is not enough. */
+export function acceptsEventStream(accept: string | undefined): boolean {
+  return (accept ?? '').split(',').some((range) => {
+    const [type, ...params] = range.split(';').map((part) => part.trim().toLowerCase());
+    return type === 'text/event-stream' && !params.some((param) => /^q=0(\.0{0,3})?$/.test(param));
+  });
+}
+
+/**
+ * no-transform keeps compression middleware and proxies from buffering the stream; X-Accel-Buffering does the
+ * same for nginx; headers go out at once so the client sees the stream open before the first event.
+ */
+function writeStreamHead(res: Response): void {
+  res.status(200);
+  res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+  res.setHeader('Cache-Control', 'no-cache, no-transform');
+  res.setHeader('X-Accel-Buffering', 'no');
+  res.setHeader('Connection', 'keep-alive');
+  res.flushHeaders();
+}
+
+export function eventsEndpoint({ config, feed, boot, version, source, inventory, logger, metrics }: AgentContext): EventsEndpoint {
+  const hub = createHub({
+    boot,
+    items$: feed.items$,
+    hello: {
+      agent: version,
+      host: inventory.hostname,
+      boot,
+      source,
+      os: { platform: inventory.platform, distro: inventory.distro, kernel: inventory.uname.release, arch: inventory.uname.machine },
+      cpu: { model: inventory.cpuModel, cores: inventory.cpuCores },
+      bootTs: Math.round(inventory.bootTimeSeconds * 1000),
+      intervals: feed.intervals,
+    },
+    sse: config.sse,
+    logger,
+  });
+  if (metrics) registerSseMetrics(metrics, hub.stats);
+  const schema = eventsJsonSchema();
+  const router = Router();
+
+  if (config.cors.origins.length > 0) {
+    const { origins, credentials } = config.cors;
+    router.use(['/events', '/api'], cors({ origin: origins.includes('*') ? '*' : origins, credentials, methods: ['GET', 'HEAD'], maxAge: 600 }));
+  }
+
+  router.get('/events', (req, res) => {
+    const query = parseFeedQuery(searchOf(req), feed.topics, ['topics', 'lastEventId']);
+    const resume = resumeRequest(req.get('Last-Event-ID'), query.lastEventId);
+    const admission = hub.admission();
+    if (admission === 'closed') {
+      // Stopping: EventSource comes back after `retry`, by when the agent may be back; any other status stops it.
+      writeStreamHead(res);
+      res.end(retryFrame(config.sse.retry));
+      return;
+    }
+    if (admission === 'full') {
+      const { retryMs, body } = hub.refuse(resume);
+      if (acceptsEventStream(req.get('Accept'))) {
+        writeStreamHead(res);
+        res.end(body);
+      } else {
+        res.status(503).set('Retry-After', String(Math.ceil(retryMs / 1000)));
+        res.json({ error: `at the limit of ${config.sse.maxClients} SSE clients: retry later` });
+      }
+      return;
+    }
+    writeStreamHead(res);
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    hub.stream(res, query.topics, resume);
+  });
+
+  router.get('/api/snapshot', (req, res) => {
+    const { topics } = parseFeedQuery(searchOf(req), feed.topics, ['topics']);
+    res.set('Cache-Control', 'no-store').json(hub.snapshot(topics));
+  });
+
+  router.get('/api/schema', (req, res) => {
+    parseFeedQuery(searchOf(req), feed.topics, []);
+    res.set('Cache-Control', 'no-cache').json(schema);
+  });
+
+  return { router, close: () => hub.close(), stats: () => hub.stats() };
+}

@@ -1,0 +1,163 @@
+// @ts-check
+/**
+ * The figures of a host card, drawn from the newest payload of each kind: plain DOM writes into the clones of
+ * index.html's templates, each text written only when it changes.
+ */
+import { formatBytes, formatClock, formatCount, formatDuration, formatLoad, formatPercent, formatRate, levelOf } from './format.js';
+
+/**
+ * @typedef {import('../agent/events').CpuEvent} CpuEvent
+ * @typedef {import('../agent/events').MemoryEvent} MemoryEvent
+ * @typedef {import('../agent/events').DiskEvent} DiskEvent
+ * @typedef {import('../agent/events').LoadEvent} LoadEvent
+ * @typedef {import('../agent/events').HelloEvent} HelloEvent
+ * @typedef {import('../agent/events').Filesystem} Filesystem
+ * @typedef {import('../agent/events').Topic} Topic
+ * @typedef {import('./format.js').Thresholds} Thresholds
+ */
+
+/** @param {ParentNode} root @param {string} selector */
+export function $(root, selector) {
+  return /** @type {HTMLElement} */ (root.querySelector(selector));
+}
+
+/** @param {string} id the id of a <template> whose first element is cloned */
+export function cloneTemplate(id) {
+  const template = /** @type {HTMLTemplateElement} */ (document.getElementById(id));
+  return /** @type {HTMLElement} */ (/** @type {Element} */ (template.content.firstElementChild).cloneNode(true));
+}
+
+/** Writes only on change: most figures stay the same from one sample to the next. @param {HTMLElement} el @param {string} text */
+export function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+/** @param {HTMLElement} fill a .meter-fill @param {number} ratio @param {Thresholds} thresholds */
+function setMeter(fill, ratio, thresholds) {
+  fill.style.width = `${Math.min(100, Math.max(0, ratio * 100)).toFixed(1)}%`;
+  fill.dataset.level = levelOf(ratio, thresholds);
+}
+
+/**
+ * Keeps one child per key in list order, cloning the template for new keys and dropping the gone ones.
+ * @template T
+ * @param {HTMLElement} list
+ * @param {T[]} items
+ * @param {(item: T) => string} keyOf
+ * @param {() => HTMLElement} create
+ * @param {(el: HTMLElement, item: T) => void} render
+ */
+function renderList(list, items, keyOf, create, render) {
+  /** @type {Map<string, HTMLElement>} */
+  const existing = new Map([...list.children].map((el) => [/** @type {HTMLElement} */ (el).dataset.key ?? '', /** @type {HTMLElement} */ (el)]));
+  const children = items.map((item) => {
+    const key = keyOf(item);
+    const el = existing.get(key) ?? create();
+    el.dataset.key = key;
+    render(el, item);
+    return el;
+  });
+  const unchanged = children.length === list.children.length && children.every((el, i) => list.children[i] === el);
+  if (!unchanged) list.replaceChildren(...children);
+}
+
+/** @param {HTMLElement} card @param {HelloEvent} hello @param {number} now */
+export function drawHello(card, hello, now) {
+  setText($(card, '.host-name'), hello.host);
+  setText($(card, '.fact-os'), `${hello.os.distro}, kernel ${hello.os.kernel} (${hello.os.arch})`);
+  setText($(card, '.fact-cpu'), `${hello.cpu.model}, ${hello.cpu.cores} ${hello.cpu.cores === 1 ? 'core' : 'cores'}`);
+  drawUptime(card, hello, now);
+  setText($(card, '.fact-agent'), `hostfeed ${hello.agent} (${hello.source})`);
+}
+
+/** @param {HTMLElement} card @param {HelloEvent} hello @param {number} now */
+export function drawUptime(card, hello, now) {
+  setText($(card, '.fact-uptime'), formatDuration(now - hello.bootTs));
+}
+
+/** @param {HTMLElement} card @param {CpuEvent} cpu @param {Thresholds} thresholds */
+export function drawCpu(card, cpu, thresholds) {
+  const usage = $(card, '.cpu-usage');
+  setText(usage, formatPercent(cpu.usage));
+  usage.dataset.level = levelOf(cpu.usage, thresholds);
+  renderList($(card, '.cores'), cpu.cores, (core) => core.cpu, () => cloneTemplate('core-template'), (li, core) => {
+    setText($(li, '.core-name'), `cpu${core.cpu}`);
+    setText($(li, '.core-value'), formatPercent(core.usage));
+    setMeter($(li, '.meter-fill'), core.usage, thresholds);
+  });
+}
+
+/** @param {HTMLElement} card @param {LoadEvent} load */
+export function drawLoad(card, load) {
+  setText($(card, '.load-values'), [load.load1, load.load5, load.load15].map(formatLoad).join(' · '));
+}
+
+/** @param {HTMLElement} card @param {MemoryEvent} mem @param {Thresholds} thresholds */
+export function drawMemory(card, mem, thresholds) {
+  const used = $(card, '.memory-used');
+  setText(used, formatBytes(mem.usedBytes));
+  used.dataset.level = levelOf(mem.usedRatio, thresholds);
+  setText($(card, '.memory-of'), `used of ${formatBytes(mem.totalBytes)} (${formatPercent(mem.usedRatio)})`);
+  setMeter($(card, '.memory-bar'), mem.usedRatio, thresholds);
+  setText($(card, '.memory-available'), formatBytes(mem.availableBytes));
+  setText($(card, '.memory-cached'), formatBytes(mem.cachedBytes));
+  setText($(card, '.memory-buffers'), formatBytes(mem.buffersBytes));
+  setText($(card, '.memory-swap'), mem.swapTotalBytes > 0 ? `${formatBytes(mem.swapUsedBytes)} of ${formatBytes(mem.swapTotalBytes)}` : 'none');
+}
+
+/** @param {HTMLElement} li @param {Filesystem} fs @param {Thresholds} thresholds */
+function drawFilesystem(li, fs, thresholds) {
+  setText($(li, '.fs-mount'), fs.mountpoint);
+  const usage = $(li, '.fs-usage');
+  setText(usage, fs.error ? 'unreadable' : `${formatPercent(fs.usedRatio)}${fs.readonly ? ' · read-only' : ''}`);
+  usage.dataset.level = fs.error ? 'critical' : levelOf(fs.usedRatio, thresholds);
+  setMeter($(li, '.meter-fill'), fs.usedRatio, thresholds);
+  const inodes = fs.files > 0 ? ` · inodes ${formatPercent(1 - fs.filesFree / fs.files)} used, ${formatCount(fs.filesFree)} free` : '';
+  setText(
+    $(li, '.fs-detail'),
+    fs.error ? `${fs.device}: ${fs.error}` : `${formatBytes(fs.availBytes)} free of ${formatBytes(fs.sizeBytes)}${inodes} · ${fs.device} (${fs.fstype})`,
+  );
+}
+
+/** @param {HTMLElement} card @param {DiskEvent} disk @param {Thresholds} thresholds */
+export function drawDisk(card, disk, thresholds) {
+  renderList(
+    $(card, '.filesystems'),
+    disk.filesystems,
+    (fs) => fs.mountpoint,
+    () => cloneTemplate('filesystem-template'),
+    (li, fs) => drawFilesystem(li, fs, thresholds),
+  );
+  const table = $(card, '.devices');
+  table.hidden = disk.devices.length === 0;
+  renderList($(table, 'tbody'), disk.devices, (d) => d.device, createDeviceRow, (row, d) => {
+    const cells = /** @type {HTMLElement[]} */ ([...row.children]);
+    setText(cells[0], d.device);
+    setText(cells[1], formatRate(d.readBytesPerSecond));
+    setText(cells[2], formatRate(d.writeBytesPerSecond));
+    setText(cells[3], formatPercent(d.busyRatio));
+  });
+}
+
+function createDeviceRow() {
+  const row = document.createElement('tr');
+  const name = document.createElement('th');
+  name.scope = 'row';
+  row.append(name, ...Array.from({ length: 3 }, () => document.createElement('td')));
+  return row;
+}
+
+/** Where each collector's failure is shown: the disk collector reads the filesystems. */
+const ERROR_PANELS = { cpu: '.panel-cpu', load: '.panel-cpu', memory: '.panel-memory', disk: '.panel-filesystems' };
+
+/** @param {HTMLElement} card @param {Map<Topic, { message: string, since: number }>} failures */
+export function drawCollectorErrors(card, failures) {
+  for (const selector of new Set(Object.values(ERROR_PANELS))) {
+    const messages = [...failures]
+      .filter(([topic]) => ERROR_PANELS[topic] === selector)
+      .map(([, failure]) => `${failure.message} (failing since ${formatClock(failure.since)}).`);
+    const el = $(card, `${selector} .collector-error`);
+    setText(el, messages.join(' '));
+    el.hidden = messages.length === 0;
+  }
+}
