@@ -4,12 +4,14 @@
  */
 import type { CpuCounters, DiskStatsReading, Inventory, MountReading, Source } from '../../agent/sources/types';
 
+type SourceMethod = Exclude<keyof Source, 'name' | 'close'>;
+
 export interface FakeSourceControls {
   source: Source;
   /** Reads of each method so far. */
-  reads: Record<keyof Omit<Source, 'name'>, number>;
+  reads: Record<SourceMethod, number>;
   /** Makes a method throw (an Error with this message) or hang forever ('hang'); undefined restores it. */
-  fail(method: keyof Omit<Source, 'name'>, how: string | 'hang' | undefined): void;
+  fail(method: SourceMethod, how: string | 'hang' | undefined): void;
 }
 
 export const FAKE_INVENTORY: Inventory = {

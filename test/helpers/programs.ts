@@ -12,6 +12,8 @@ export const PROGRAMS = {
   nodeExporter: { path: '/usr/bin/prometheus-node-exporter', debianPackage: 'prometheus-node-exporter' },
   chromium: { path: '/usr/bin/chromium', debianPackage: 'chromium' },
   nginx: { path: '/usr/sbin/nginx', debianPackage: 'nginx-light' },
+  // Makes the TLS tests' throwaway certificate (Node 20's crypto cannot write X.509).
+  openssl: { path: '/usr/bin/openssl', debianPackage: 'openssl' },
 } satisfies Record<string, Program>;
 
 export const REQUIRED_PROGRAMS: Program[] = Object.values(PROGRAMS);
@@ -32,7 +34,9 @@ export function missingPrograms(programs: Program[]): Program[] {
 /** The program's path, or an error that says how to get it (CI's .ci/run and jest's setup install it as root). */
 export function requireProgram(program: Program): string {
   if (!runnable(program.path)) {
-    throw new Error(`${program.path} is missing: install the Debian package ${program.debianPackage} (npm test does so when run as root)`);
+    throw new Error(
+      `${program.path} is missing: install the Debian package ${program.debianPackage} (.ci/run installs it; so does npm test when run as root)`,
+    );
   }
   return program.path;
 }

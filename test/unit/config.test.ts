@@ -40,7 +40,7 @@ describe('config defaults', () => {
     expect(config.collectors.cpu).toEqual({ enabled: true, interval: 1000 });
     expect(config.collectors.disk.interval).toBe(5000);
     expect(config.collectors.disk.mountTimeout).toBe(5000);
-    expect(config.sse).toEqual({ retry: 2000, heartbeat: 15_000, replay: 1024, maxClients: 10_000, maxBufferedBytes: 1_048_576 });
+    expect(config.sse).toEqual({ retry: 2000, heartbeat: 15_000, replay: 1024, maxClients: 10_000, maxBufferedBytes: 1_048_576, busyRetry: 30_000 });
     expect(enabledTopics(config)).toEqual(['cpu', 'memory', 'disk', 'load']);
   });
 
@@ -49,11 +49,15 @@ describe('config defaults', () => {
     expect(shipped).toEqual({ ...parseConfig({}, ORIGIN), $schema: './agent.config.schema.json' });
   });
 
-  it('a collector timeout defaults to its interval, at most 10 s', () => {
-    const config = parseConfig({ collectors: { cpu: { interval: '30s' }, memory: { interval: '2s', timeout: '500ms' } } }, ORIGIN);
+  it('a collector timeout defaults to its interval, within 1 to 10 s', () => {
+    const config = parseConfig(
+      { collectors: { cpu: { interval: '30s' }, memory: { interval: '2s', timeout: '500ms' }, load: { interval: '250ms' }, disk: { interval: '3s' } } },
+      ORIGIN,
+    );
     expect(collectorTimeout(config.collectors.cpu)).toBe(10_000);
     expect(collectorTimeout(config.collectors.memory)).toBe(500);
     expect(collectorTimeout(config.collectors.load)).toBe(1000);
+    expect(collectorTimeout(config.collectors.disk)).toBe(3000);
   });
 
   it('disabled collectors are not enabled topics', () => {

@@ -179,13 +179,13 @@ describe('procfs source: mounts() and statfs', () => {
 
   it('gives a mount whose statfs fails an errno reason and no stats; the others are unaffected', async () => {
     const { statfs } = recordingStatfs(async (path) => {
-      if (path === '/data') throw Object.assign(new Error('EACCES: permission denied, statfs'), { code: 'EACCES' });
+      if (path === '/data') throw Object.assign(new Error("EACCES: permission denied, statfs '/data'"), { code: 'EACCES' });
       return FAKE;
     });
     const mounts = await createProcfsSource({ root: MOUNTS, statfs }).mounts(all);
     const data = mounts.find((m) => m.mountpoint === '/data')!;
     expect(data.stats).toBeNull();
-    expect(data.error).toBe('EACCES');
+    expect(data.error).toBe('permission denied');
     const others = mounts.filter((m) => m.mountpoint !== '/data');
     expect(others).toHaveLength(4);
     for (const m of others) {
@@ -211,7 +211,7 @@ describe('procfs source: mounts() and statfs', () => {
     const elapsed = Date.now() - started;
     expect(elapsed).toBeGreaterThanOrEqual(45);
     expect(elapsed).toBeLessThan(2000);
-    expect(mounts.find((m) => m.mountpoint === '/mnt/nfs')).toMatchObject({ stats: null, error: 'statfs timed out after 50ms' });
+    expect(mounts.find((m) => m.mountpoint === '/mnt/nfs')).toMatchObject({ stats: null, error: 'mountpoint timeout' });
     expect(mounts.filter((m) => m.stats !== null).map((m) => m.mountpoint)).toEqual(['/', '/var/lib/app', '/data', '/proc']);
     expect(calls.sort()).toEqual(['/', '/data', '/mnt/nfs', '/proc', '/var/lib/app']);
   });
@@ -227,8 +227,8 @@ describe('procfs source: mounts() and statfs', () => {
     const source = createProcfsSource({ root: MOUNTS, statfs, mountTimeoutMs: 20 });
     const nfs = async () => (await source.mounts(all)).find((m) => m.mountpoint === '/mnt/nfs')!;
 
-    expect((await nfs()).error).toBe('statfs timed out after 20ms');
-    expect((await nfs()).error).toBe('statfs still pending from an earlier call');
+    expect((await nfs()).error).toBe('mountpoint timeout');
+    expect((await nfs()).error).toBe('mountpoint timeout');
     expect(calls.filter((p) => p === '/mnt/nfs')).toHaveLength(1);
 
     release(FAKE);

@@ -1,0 +1,143 @@
+/**
+ * The agent side by side with a real node_exporter (Debian package prometheus-node-exporter) on this host, with the
+ * same collectors and exclusions, both scraped at the same moment: the families exist in both with the same type,
+ * label names and HELP, and the figures agree (memory and sizes exactly, CPU within a sample interval, disk bytes within 1%).
+ */
+import { startAgent, type RunningAgent } from '../../agent/agent';
+import { parseConfig } from '../../agent/config';
+import { silentLogger } from '../../agent/logger';
+import { startNodeExporter, type RunningNodeExporter } from '../../bench/node-exporter';
+import { waitForUrl } from '../../bench/processes';
+import { labelNamesOf, parseExposition, type ParsedFamily } from '../helpers/exposition';
+import { PROGRAMS, requireProgram } from '../helpers/programs';
+
+/** Sample interval of every collector here: disk too, so that the byte counters are at most a second apart. */
+const INTERVAL = { interval: '1s' };
+/** Two readings of the kernel's CPU counters, each in 10 ms ticks, may also differ by a tick each way. */
+const TICK_SECONDS = 0.01;
+
+const FAMILIES = [
+  'node_cpu_seconds_total', 'node_cpu_guest_seconds_total', 'node_load1', 'node_load5', 'node_load15', 'node_memory_MemTotal_bytes',
+  'node_filesystem_size_bytes', 'node_filesystem_free_bytes', 'node_filesystem_avail_bytes', 'node_filesystem_files',
+  'node_filesystem_files_free', 'node_filesystem_readonly', 'node_filesystem_device_error', 'node_filesystem_mount_info',
+  'node_disk_reads_completed_total', 'node_disk_reads_merged_total', 'node_disk_read_bytes_total', 'node_disk_read_time_seconds_total',
+  'node_disk_writes_completed_total', 'node_disk_writes_merged_total', 'node_disk_written_bytes_total', 'node_disk_write_time_seconds_total',
+  'node_disk_io_now', 'node_disk_io_time_seconds_total', 'node_disk_io_time_weighted_seconds_total', 'node_uname_info',
+  'node_boot_time_seconds', 'node_time_seconds',
+];
+/** Only where the kernel has the columns (4.18+, 5.5+): then node_exporter has them too. */
+const DISK_FAMILIES_OF_NEWER_KERNELS = [
+  'node_disk_discards_completed_total', 'node_disk_discards_merged_total', 'node_disk_discarded_sectors_total',
+  'node_disk_discard_time_seconds_total', 'node_disk_flush_requests_total', 'node_disk_flush_requests_time_seconds_total',
+];
+
+/**
+ * node_exporter 1.8.0 added the device_error label to the filesystem families and node_filesystem_mount_info;
+ * hostfeed follows 1.8+. An older node_exporter (Debian 12 ships 1.5.0) is compared without them.
+ */
+function isBefore18(version: string): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  return major < 1 || (major === 1 && minor < 8);
+}
+
+const sampleKey = (labels: Record<string, string>, names: string[]) => names.map((n) => `${n}=${labels[n]}`).join(',');
+
+describe('hostfeed next to node_exporter', () => {
+  requireProgram(PROGRAMS.nodeExporter);
+  let agent: RunningAgent;
+  let nodeExporter: RunningNodeExporter;
+  let ours: Map<string, ParsedFamily>;
+  let theirs: Map<string, ParsedFamily>;
+  let olderNodeExporter: boolean;
+  let cpuDriftBound: number;
+
+  beforeAll(async () => {
+    const config = parseConfig({ port: 0, collectors: { cpu: INTERVAL, memory: INTERVAL, load: INTERVAL, disk: INTERVAL } }, 'e2e');
+    agent = await startAgent(config, { logger: silentLogger() });
+    nodeExporter = await startNodeExporter(config);
+    await waitForUrl(`${agent.url}/healthz`);
+    // The agent serves this CPU sample or a newer one; node_exporter reads the kernel before its response ends.
+    const sampledAt = agent.feed.latest('cpu')!.data.ts;
+    const [a, b] = await Promise.all([fetch(`${agent.url}/metrics`), fetch(nodeExporter.metricsUrl)]);
+    [ours, theirs] = [parseExposition(await a.text()), parseExposition(await b.text())];
+    // A CPU spends at most one second per second in any mode: the counters cannot drift apart by more than the time
+    // between the two readings, about one sample interval.
+    cpuDriftBound = (Date.now() - sampledAt) / 1000 + 2 * TICK_SECONDS;
+    const version = theirs.get('node_exporter_build_info')?.samples[0]?.labels.version;
+    if (!version) throw new Error('node_exporter serves no node_exporter_build_info: cannot tell which label set to expect');
+    olderNodeExporter = isBefore18(version);
+  }, 30_000);
+
+  afterAll(async () => {
+    await nodeExporter?.stop();
+    await agent?.stop();
+  });
+
+  const both = (name: string): [ParsedFamily, ParsedFamily] => {
+    const [a, b] = [ours.get(name), theirs.get(name)];
+    if (!a || !b) throw new Error(`${name}: ${a ? '' : 'missing in hostfeed '}${b ? '' : 'missing in node_exporter'}`);
+    return [a, b];
+  };
+
+  it('every family exists in both with the same type, label names and HELP', () => {
+    const expected = [...FAMILIES, ...DISK_FAMILIES_OF_NEWER_KERNELS.filter((name) => theirs.has(name))];
+    const differences: string[] = [];
+    for (const name of expected) {
+      if (olderNodeExporter && name === 'node_filesystem_mount_info') {
+        expect(ours.has(name)).toBe(true);
+        continue;
+      }
+      const [a, b] = both(name);
+      const theirLabels = labelNamesOf(b);
+      if (olderNodeExporter && name.startsWith('node_filesystem_')) theirLabels.push('device_error');
+      if (a.type !== b.type) differences.push(`${name}: type ${a.type} vs ${b.type}`);
+      if (a.help !== b.help) differences.push(`${name}: HELP ${JSON.stringify(a.help)} vs ${JSON.stringify(b.help)}`);
+      if (labelNamesOf(a).join() !== theirLabels.sort().join()) differences.push(`${name}: labels ${labelNamesOf(a)} vs ${theirLabels}`);
+    }
+    expect(differences).toEqual([]);
+  });
+
+  it('every node_memory_* family of node_exporter, alike, with the same value where it holds still (MemTotal)', () => {
+    const unlike = [...theirs.values()]
+      .filter(({ name }) => name.startsWith('node_memory_'))
+      .filter(({ name, type, help }) => ours.get(name)?.type !== type || ours.get(name)?.help !== help)
+      .map(({ name }) => name);
+    expect(unlike).toEqual([]);
+    const [a, b] = both('node_memory_MemTotal_bytes');
+    expect(a.samples[0]!.value).toBe(b.samples[0]!.value);
+  });
+
+  it('the same mountpoints, each of the same size', () => {
+    const [a, b] = both('node_filesystem_size_bytes');
+    const sizes = (f: ParsedFamily) => new Map(f.samples.map((s) => [s.labels.mountpoint!, s.value]));
+    expect(sizes(a)).toEqual(sizes(b));
+    expect(a.samples.length).toBeGreaterThan(0);
+  });
+
+  it('CPU counters within the time between the two readings (about a sample interval) of each other', () => {
+    const [a, b] = both('node_cpu_seconds_total');
+    const names = ['cpu', 'mode'];
+    const theirValues = new Map(b.samples.map((s) => [sampleKey(s.labels, names), s.value]));
+    expect(a.samples.map((s) => sampleKey(s.labels, names)).sort()).toEqual([...theirValues.keys()].sort());
+    const drifts = a.samples
+      .map((s) => ({ series: sampleKey(s.labels, names), drift: Math.abs(s.value - theirValues.get(sampleKey(s.labels, names))!) }))
+      .filter(({ drift }) => drift > cpuDriftBound);
+    expect({ cpuDriftBound, drifts }).toEqual({ cpuDriftBound, drifts: [] });
+  });
+
+  it('disk byte counters within 1%', () => {
+    for (const name of ['node_disk_read_bytes_total', 'node_disk_written_bytes_total']) {
+      const [a, b] = both(name);
+      const theirValues = new Map(b.samples.map((s) => [s.labels.device, s.value]));
+      expect(a.samples.map((s) => s.labels.device).sort()).toEqual([...theirValues.keys()].sort());
+      for (const s of a.samples) {
+        const theirs = theirValues.get(s.labels.device)!;
+        expect({ name, device: s.labels.device, within1Percent: Math.abs(s.value - theirs) <= 0.01 * Math.max(theirs, 1) }).toEqual({
+          name,
+          device: s.labels.device,
+          within1Percent: true,
+        });
+      }
+    }
+  });
+});

@@ -1,0 +1,114 @@
+import { get, type IncomingHttpHeaders } from 'node:http';
+import { gunzipSync } from 'node:zlib';
+import { Gauge } from 'prom-client';
+import { startAgent, type RunningAgent } from '../../agent/agent';
+import { parseConfig } from '../../agent/config';
+import { silentLogger } from '../../agent/logger';
+import { waitForUrl } from '../../bench/processes';
+import { createFakeSource, type FakeSourceControls } from '../helpers/fake-source';
+
+const PROMETHEUS_ACCEPT =
+  'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
+
+/** The raw response, undecoded: fetch would gunzip behind our back. */
+function scrape(agent: RunningAgent, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    get(`${agent.url}/metrics`, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+    }).on('error', reject);
+  });
+}
+
+async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('GET /metrics', () => {
+  let agent: RunningAgent;
+  let fake: FakeSourceControls;
+
+  beforeAll(async () => {
+    fake = createFakeSource();
+    const fast = { interval: '100ms' };
+    const config = parseConfig({ port: 0, collectors: { cpu: fast, memory: fast, load: fast, disk: fast } }, 'test');
+    agent = await startAgent(config, { logger: silentLogger(), source: fake.source });
+    await waitForUrl(`${agent.url}/healthz`);
+  });
+
+  afterAll(() => agent.stop());
+
+  it('text format 0.0.4 by default, uncompressed unless asked', async () => {
+    const res = await scrape(agent);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(res.headers['content-encoding']).toBeUndefined();
+    const text = res.body.toString();
+    expect(text).toContain('# TYPE node_cpu_seconds_total counter\nnode_cpu_seconds_total{cpu="0",mode="user"} ');
+    expect(text).not.toContain('# EOF');
+  });
+
+  it('OpenMetrics 1.0 when Accept prefers it, as Prometheus does, ending with # EOF', async () => {
+    const res = await scrape(agent, { accept: PROMETHEUS_ACCEPT });
+    expect(res.headers['content-type']).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
+    const text = res.body.toString();
+    expect(text).toContain('# TYPE node_cpu_seconds counter\nnode_cpu_seconds_total{cpu="0",mode="user"} ');
+    expect(text.endsWith('\n# EOF\n')).toBe(true);
+  });
+
+  it('a text scrape after an OpenMetrics one still names counters with _total (prom-client renames them in place)', async () => {
+    await scrape(agent, { accept: 'application/openmetrics-text' });
+    const text = (await scrape(agent)).body.toString();
+    expect(text).toContain('# TYPE process_cpu_user_seconds_total counter\nprocess_cpu_user_seconds_total ');
+  });
+
+  it('gzip when Accept-Encoding allows it', async () => {
+    const res = await scrape(agent, { 'accept-encoding': 'br, gzip' });
+    expect(res.headers['content-encoding']).toBe('gzip');
+    expect(res.headers.vary).toBe('Accept, Accept-Encoding');
+    expect(gunzipSync(res.body).toString()).toContain('node_memory_MemTotal_bytes 8589934592');
+  });
+
+  it('serves metrics other parts of the agent register in context.metrics', async () => {
+    new Gauge({ name: 'hostfeed_test_extra', help: 'Registered by a test.', registers: [agent.context.metrics!], collect() { this.set(42); } });
+    expect((await scrape(agent)).body.toString()).toContain('# TYPE hostfeed_test_extra gauge\nhostfeed_test_extra 42\n');
+  });
+
+  it('a collector that starts failing: its series go, its success turns 0, the scrape still answers 200', async () => {
+    fake.fail('diskStats', 'disk gone');
+    try {
+      const failing = 'hostfeed_scrape_collector_success{collector="disk"} 0';
+      await until(async () => (await scrape(agent)).body.toString().includes(failing), 'the disk collector to fail');
+      const res = await scrape(agent);
+      expect(res.status).toBe(200);
+      const text = res.body.toString();
+      expect(text).not.toMatch(/^node_(disk|filesystem)_/m);
+      expect(text).toMatch(/^hostfeed_collector_errors_total\{collector="disk"\} [1-9]/m);
+      expect(text).toMatch(/^node_load1 /m);
+    } finally {
+      fake.fail('diskStats', undefined);
+    }
+  });
+});
+
+describe('a scrape', () => {
+  it('reads nothing from the source: it serves the latest samples', async () => {
+    const fake = createFakeSource();
+    const hourly = { interval: '1h' };
+    const config = parseConfig({ port: 0, collectors: { cpu: hourly, memory: hourly, load: hourly, disk: hourly } }, 'test');
+    const agent = await startAgent(config, { logger: silentLogger(), source: fake.source });
+    try {
+      await waitForUrl(`${agent.url}/healthz`);
+      const before = { ...fake.reads };
+      for (let i = 0; i < 3; i++) expect((await scrape(agent)).body.toString()).toMatch(/^node_cpu_seconds_total\{/m);
+      expect(fake.reads).toEqual(before);
+    } finally {
+      await agent.stop();
+    }
+  });
+});

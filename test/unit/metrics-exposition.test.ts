@@ -1,0 +1,88 @@
+import { writeOpenMetrics, writeText } from '../../agent/metrics/exposition';
+import { family, single, type Family } from '../../agent/metrics/family';
+
+const families: Family[] = [
+  single('zeta_bytes', 'Last by name.', 'gauge', 2),
+  family('demo_requests_total', 'Requests "served"\nso far \\ ever.', 'counter', [
+    [{ path: '/a"b' }, 3],
+    [{ path: 'new\nline\\' }, 4],
+  ]),
+  family('empty', 'A family without series is left out.', 'gauge', []),
+  family('odd', 'Non-finite values.', 'gauge', [
+    [{ v: 'nan' }, NaN],
+    [{ v: 'inf' }, Infinity],
+    [{ v: '-inf' }, -Infinity],
+  ]),
+  {
+    name: 'latency_seconds',
+    help: 'A histogram, as prom-client gives one.',
+    type: 'histogram',
+    series: [
+      { name: 'latency_seconds_bucket', labels: { le: '0.5' }, value: 1 },
+      { name: 'latency_seconds_bucket', labels: { le: '+Inf' }, value: 2 },
+      { name: 'latency_seconds_sum', labels: {}, value: 0.75 },
+      { name: 'latency_seconds_count', labels: {}, value: 2 },
+    ],
+  },
+];
+
+describe('text format 0.0.4', () => {
+  it('sorted by name, escaped, non-finite values spelled as Prometheus reads them, empty families left out', () => {
+    expect(writeText(families)).toBe(
+      [
+        '# HELP demo_requests_total Requests "served"\\nso far \\\\ ever.',
+        '# TYPE demo_requests_total counter',
+        'demo_requests_total{path="/a\\"b"} 3',
+        'demo_requests_total{path="new\\nline\\\\"} 4',
+        '# HELP latency_seconds A histogram, as prom-client gives one.',
+        '# TYPE latency_seconds histogram',
+        'latency_seconds_bucket{le="0.5"} 1',
+        'latency_seconds_bucket{le="+Inf"} 2',
+        'latency_seconds_sum 0.75',
+        'latency_seconds_count 2',
+        '# HELP odd Non-finite values.',
+        '# TYPE odd gauge',
+        'odd{v="nan"} NaN',
+        'odd{v="inf"} +Inf',
+        'odd{v="-inf"} -Inf',
+        '# HELP zeta_bytes Last by name.',
+        '# TYPE zeta_bytes gauge',
+        'zeta_bytes 2',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('two families of one name: the first is served, never both', () => {
+    const text = writeText([single('dup', 'First.', 'gauge', 1), single('dup', 'Second.', 'gauge', 2)]);
+    expect(text).toBe('# HELP dup First.\n# TYPE dup gauge\ndup 1\n');
+  });
+});
+
+describe('OpenMetrics 1.0', () => {
+  it('counter families named without _total and their samples with it; HELP quotes escaped; ends with # EOF', () => {
+    const text = writeOpenMetrics(families);
+    const counter = '# HELP demo_requests Requests \\"served\\"\\nso far \\\\ ever.\n# TYPE demo_requests counter\ndemo_requests_total{path="/a\\"b"} 3\n';
+    expect(text.startsWith(counter)).toBe(true);
+    expect(text).toContain('# TYPE latency_seconds histogram\nlatency_seconds_bucket{le="0.5"} 1\n');
+    expect(text.endsWith('zeta_bytes 2\n# EOF\n')).toBe(true);
+    expect(text).not.toContain('\n\n');
+  });
+
+  it('an untyped family is "unknown" in OpenMetrics', () => {
+    const untyped: Family = { name: 'x', help: 'h', type: 'untyped', series: [{ labels: {}, value: 1 }] };
+    expect(writeOpenMetrics([untyped])).toBe('# HELP x h\n# TYPE x unknown\nx 1\n# EOF\n');
+  });
+});
+
+describe('family()', () => {
+  it('leaves out counters that are negative or NaN, and values that are missing', () => {
+    const f = family('c_total', 'h', 'counter', [
+      [{ k: 'a' }, -1],
+      [{ k: 'b' }, NaN],
+      [{ k: 'c' }, undefined],
+      [{ k: 'd' }, 5],
+    ]);
+    expect(f.series).toEqual([{ labels: { k: 'd' }, value: 5 }]);
+  });
+});

@@ -1,0 +1,171 @@
+import { EMPTY } from 'rxjs';
+import { Gauge, Registry } from 'prom-client';
+import { createCpuCollector } from '../../agent/collectors/cpu';
+import { parseConfig } from '../../agent/config';
+import type { AgentContext } from '../../agent/context';
+import type { Topic } from '../../agent/events';
+import type { CollectorStatus, Feed } from '../../agent/feed';
+import { silentLogger } from '../../agent/logger';
+import { cpuFamilies } from '../../agent/metrics/cpu';
+import type { Family } from '../../agent/metrics/family';
+import { scrape } from '../../agent/metrics/scrape';
+import { cachedRegistryReader } from '../../agent/metrics/registry';
+import type { AnySample } from '../../agent/samples';
+import type { CpuCounters, Source } from '../../agent/sources/types';
+import { FAKE_INVENTORY, FAKE_MOUNT } from '../helpers/fake-source';
+
+const NOW_MS = 1_763_942_400_000;
+const NO_PROCESS_METRICS = async (): Promise<Family[]> => [];
+
+const cpu0 = (iowait: number, user = 10): CpuCounters => ({
+  cpu: '0',
+  seconds: { user, nice: 0, system: 5, idle: 100, iowait, irq: 0, softirq: 0, steal: 0 },
+  guestSeconds: { user: 0, nice: 0 },
+});
+
+/** The latest samples of a procfs-like source; `data` is not what /metrics reads, so it is left empty. */
+const PROCFS_SAMPLES: AnySample[] = [
+  { topic: 'cpu', data: {} as never, raw: { kind: 'counters', cpus: [cpu0(1)] } },
+  { topic: 'memory', data: {} as never, raw: { MemTotal: 8 * 2 ** 30, HugePages_Total: 0 } },
+  { topic: 'load', data: {} as never, raw: { load1: 0.5, load5: 0.4, load15: 0.3 } },
+  {
+    topic: 'disk',
+    data: {} as never,
+    raw: {
+      mounts: [FAKE_MOUNT],
+      devices: [
+        {
+          major: 8, minor: 0, device: 'sda', readsCompleted: 1, readsMerged: 0, sectorsRead: 2, readTimeMs: 3,
+          writesCompleted: 4, writesMerged: 0, sectorsWritten: 5, writeTimeMs: 6, ioNow: 0, ioTimeMs: 7, ioWeightedTimeMs: 8,
+        },
+      ],
+    },
+  },
+];
+
+/** What systeminformation gives: shares, no per-device counters, mounts without inodes or device numbers. */
+const SI_SAMPLES: AnySample[] = [
+  {
+    topic: 'cpu',
+    data: {} as never,
+    raw: { kind: 'ratios', total: { user: 0.2, idle: 0.8 }, cpus: [{ cpu: '0', modes: { user: 0.2, idle: 0.8 } }] },
+  },
+  { topic: 'memory', data: {} as never, raw: { MemTotal: 8 * 2 ** 30, MemAvailable: 2 ** 32 } },
+  { topic: 'load', data: {} as never, raw: { load1: 0.5, load5: 0.4, load15: 0.3 } },
+  { topic: 'disk', data: {} as never, raw: { mounts: [{ ...FAKE_MOUNT, options: ['rw'], major: 0, minor: 0 }], devices: null } },
+];
+
+function statusOf(topic: Topic, lastSuccess: boolean | undefined, errorsTotal = 0): CollectorStatus {
+  return { topic, lastSuccess, lastDurationSeconds: 0.002, errorsTotal, consecutiveFailures: lastSuccess === false ? 1 : 0 };
+}
+
+function contextOf(samples: AnySample[], statuses: CollectorStatus[], source: Source['name'] = 'procfs'): AgentContext {
+  const feed: Feed = {
+    items$: EMPTY,
+    topics: statuses.map((s) => s.topic),
+    intervals: {},
+    latest: (<T extends Topic>(topic: T) => samples.find((s) => s.topic === topic)) as Feed['latest'],
+    status: () => statuses,
+    stop: () => undefined,
+  };
+  return { config: parseConfig({}, 'test'), feed, source, inventory: FAKE_INVENTORY, version: '0.0.0', boot: 'b00t', logger: silentLogger() };
+}
+
+const allSucceeded = (samples: AnySample[]) => samples.map((s) => statusOf(s.topic, true));
+const names = (families: Family[]) => families.map((f) => f.name);
+const valueOf = (families: Family[], name: string, labels: Record<string, string> = {}) =>
+  families.find((f) => f.name === name)?.series.find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+
+describe('scrape', () => {
+  it('serves every collector that succeeds, the inventory, and success 1 for each', async () => {
+    const families = await scrape(contextOf(PROCFS_SAMPLES, allSucceeded(PROCFS_SAMPLES)), new Registry(), NO_PROCESS_METRICS, () => NOW_MS);
+    expect(names(families)).toEqual(
+      expect.arrayContaining([
+        'node_cpu_seconds_total', 'node_memory_MemTotal_bytes', 'node_memory_HugePages_Total', 'node_load15',
+        'node_filesystem_size_bytes', 'node_disk_read_bytes_total', 'node_uname_info',
+      ]),
+    );
+    expect(valueOf(families, 'node_time_seconds')).toBe(NOW_MS / 1000);
+    for (const collector of ['cpu', 'memory', 'load', 'disk']) {
+      expect(valueOf(families, 'hostfeed_scrape_collector_success', { collector })).toBe(1);
+    }
+  });
+
+  it('a collector whose last sample failed: its last good series are left out and its success is 0', async () => {
+    const statuses = [statusOf('cpu', true), statusOf('memory', true), statusOf('load', true), statusOf('disk', false, 3)];
+    const families = await scrape(contextOf(PROCFS_SAMPLES, statuses), new Registry(), NO_PROCESS_METRICS, () => NOW_MS);
+    expect(names(families).filter((name) => /^node_(disk|filesystem)_/.test(name))).toEqual([]);
+    expect(valueOf(families, 'hostfeed_scrape_collector_success', { collector: 'disk' })).toBe(0);
+    expect(valueOf(families, 'hostfeed_collector_errors_total', { collector: 'disk' })).toBe(3);
+    expect(valueOf(families, 'node_load1')).toBe(0.5);
+  });
+
+  it('a collector that has not sampled yet serves nothing and counts as not succeeding', async () => {
+    const families = await scrape(contextOf([], [statusOf('cpu', undefined)]), new Registry(), NO_PROCESS_METRICS, () => NOW_MS);
+    expect(names(families).some((name) => name.startsWith('node_cpu'))).toBe(false);
+    expect(valueOf(families, 'hostfeed_scrape_collector_success', { collector: 'cpu' })).toBe(0);
+  });
+
+  it('systeminformation readings: no counter at all (shares are no counters), but memory, sizes and load', async () => {
+    const families = await scrape(contextOf(SI_SAMPLES, allSucceeded(SI_SAMPLES), 'systeminformation'), new Registry(), NO_PROCESS_METRICS, () => NOW_MS);
+    expect(families.filter((f) => f.type === 'counter' && f.name.startsWith('node_'))).toEqual([]);
+    expect(names(families).some((name) => /^node_(cpu|disk)_|^node_filesystem_(files|files_free|mount_info)$/.test(name))).toBe(false);
+    expect(valueOf(families, 'node_memory_MemAvailable_bytes')).toBe(2 ** 32);
+    expect(valueOf(families, 'node_filesystem_size_bytes', { mountpoint: '/' })).toBe(FAKE_MOUNT.stats!.sizeBytes);
+    expect(valueOf(families, 'node_load5')).toBe(0.4);
+  });
+
+  it('never throws on odd data: what cannot be rendered is left out, the rest is served', async () => {
+    const odd: AnySample[] = [
+      { topic: 'cpu', data: {} as never, raw: { kind: 'counters', cpus: undefined } as never },
+      { topic: 'memory', data: {} as never, raw: { MemTotal: NaN, 'Odd(field)-x': 1, MemFree: 2 } },
+      { topic: 'load', data: {} as never, raw: { load1: 0.5, load5: 0.4, load15: 0.3 } },
+    ];
+    const registry = new Registry();
+    new Gauge({ name: 'hostfeed_broken', help: 'Throws in collect.', registers: [registry], collect: () => { throw new Error('boom'); } });
+    new Gauge({ name: 'hostfeed_fine', help: 'Collects.', registers: [registry], collect() { this.set(7); } });
+    const context = contextOf(odd, allSucceeded(odd));
+    const warn = jest.spyOn(context.logger, 'warn');
+
+    const families = await scrape(context, registry, NO_PROCESS_METRICS, () => NOW_MS);
+
+    expect(names(families)).not.toContain('node_cpu_seconds_total');
+    expect(names(families)).not.toContain('hostfeed_broken');
+    expect(valueOf(families, 'hostfeed_fine')).toBe(7);
+    expect(valueOf(families, 'node_memory_MemTotal_bytes')).toBeNaN();
+    expect(valueOf(families, 'node_memory_MemFree_bytes')).toBe(2);
+    expect(names(families).filter((name) => name.includes('Odd'))).toEqual([]);
+    expect(valueOf(families, 'node_load1')).toBe(0.5);
+    expect(warn).toHaveBeenCalledTimes(2);
+  });
+
+  it('node_cpu_seconds_total never goes backwards when the kernel counter dips (iowait), as node_exporter', async () => {
+    const readings = [[cpu0(5, 10)], [cpu0(5, 11)], [cpu0(4, 12)], [cpu0(6, 13)]];
+    const source = { cpu: async () => ({ kind: 'counters' as const, cpus: readings.shift()! }) } as Source;
+    const collector = createCpuCollector(source);
+    const exported: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { raw } = await collector.collect(); // the first collect reads twice: a baseline, then the sample
+      exported.push(valueOf(cpuFamilies(raw), 'node_cpu_seconds_total', { mode: 'iowait' })!);
+    }
+    expect(exported).toEqual([5, 5, 6]);
+  });
+});
+
+describe('process metrics cache', () => {
+  it('reads prom-client process metrics at most once per max age, and again after it', async () => {
+    const registry = new Registry();
+    let reads = 0;
+    new Gauge({ name: 'process_probe', help: 'Counts reads.', registers: [registry], collect() { reads += 1; this.set(reads); } });
+    let clock = 0;
+    const read = cachedRegistryReader(registry, silentLogger(), 5000, () => clock);
+    const first = await read();
+    clock = 4999;
+    expect(await read()).toBe(first);
+    expect(reads).toBe(1);
+    clock = 5000;
+    const [family] = await read();
+    expect(reads).toBe(2);
+    expect(family!.series[0]!.value).toBe(2);
+  });
+});
