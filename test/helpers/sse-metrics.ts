@@ -1,0 +1,35 @@
+/** The agent's hostfeed_sse_* series, read from its own /metrics as Prometheus would. */
+import { parseExposition } from './exposition';
+
+export interface SseMetrics {
+  clients: number;
+  eventsSent: number;
+  cutSlow: number;
+  refused: number;
+}
+
+export async function sseMetrics(url: string): Promise<SseMetrics> {
+  const families = parseExposition(await (await fetch(`${url}/metrics`)).text());
+  const value = (name: string) => {
+    const sample = families.get(name)?.samples[0];
+    if (!sample) throw new Error(`${name} missing from /metrics`);
+    return sample.value;
+  };
+  return {
+    clients: value('hostfeed_sse_clients'),
+    eventsSent: value('hostfeed_sse_events_sent_total'),
+    cutSlow: value('hostfeed_sse_clients_cut_total'),
+    refused: value('hostfeed_sse_clients_refused_total'),
+  };
+}
+
+/** Polls until `done` holds (bounded); returns the last reading. */
+export async function waitForMetrics(url: string, done: (m: SseMetrics) => boolean, timeoutMs = 5000): Promise<SseMetrics> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const metrics = await sseMetrics(url);
+    if (done(metrics)) return metrics;
+    if (Date.now() > deadline) throw new Error(`hostfeed_sse_* did not reach the expected values in ${timeoutMs} ms: ${JSON.stringify(metrics)}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

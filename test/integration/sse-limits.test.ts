@@ -1,0 +1,96 @@
+/** The bounds of /events: a client that does not read is cut at maxBufferedBytes; beyond maxClients, busy or 503. */
+import { connect, type Socket } from 'node:net';
+import { EventSource } from 'eventsource';
+import type { MountReading } from '../../agent/sources/types';
+import { startTestAgent, stopTestAgents } from '../helpers/agent';
+import { createFakeSource, FAKE_MOUNT } from '../helpers/fake-source';
+import { sseMetrics, waitForMetrics } from '../helpers/sse-metrics';
+import { closeAfterEach, isEvent, seqOf } from '../helpers/sse-stream';
+
+const { open, track } = closeAfterEach();
+afterEach(stopTestAgents);
+
+/** Asks for the stream and never reads a byte of it: the kernel buffers fill, then the agent's. */
+function stuckClient(url: string, path: string): Promise<Socket> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => {
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: ${hostname}\r\nAccept: text/event-stream\r\n\r\n`);
+      socket.pause();
+      resolve(socket);
+    });
+    socket.on('error', reject);
+    track({ close: () => socket.destroy() });
+  });
+}
+
+describe('a client that does not read', () => {
+  it('is cut once its unsent bytes would pass maxBufferedBytes, while a reading client gets every event', async () => {
+    // 300 mounts make each disk event about 80 KB: the kernel's socket buffers (a few MB on loopback) fill within seconds.
+    const mounts: MountReading[] = Array.from({ length: 300 }, (_, i) => ({ ...FAKE_MOUNT, mountpoint: `/srv/volume-${i}`, device: `/dev/vd${i}` }));
+    const fake = createFakeSource();
+    const agent = await startTestAgent(
+      { collectors: { disk: { interval: '20ms' } }, sse: { maxBufferedBytes: 256 * 1024 } },
+      { ...fake.source, mounts: async () => mounts },
+    );
+    const fast = await open(`${agent.url}/events`);
+    await stuckClient(agent.url, '/events?topics=disk');
+    await waitForMetrics(agent.url, (m) => m.clients === 2);
+
+    const cut = await waitForMetrics(agent.url, (m) => m.cutSlow === 1, 20_000);
+    expect(cut.clients).toBe(1);
+    // The reader keeps going, and has missed nothing from its hello on.
+    const seenAtCut = fast.events().length;
+    await fast.waitFor(isEvent(), seenAtCut + 20);
+    const [hello, ...events] = fast.events();
+    const live = events.map((e) => seqOf(e.id)).filter((seq) => seq > seqOf(hello.id));
+    expect(live.length).toBeGreaterThan(20);
+    expect(live).toEqual(live.map((_, i) => seqOf(hello.id) + 1 + i));
+    expect(fast.events('disk').length).toBeGreaterThan(10);
+  });
+});
+
+describe('beyond maxClients', () => {
+  it('tells an EventSource request to come back later with 200, retry and a busy event, and others 503 with Retry-After', async () => {
+    const agent = await startTestAgent({ sse: { maxClients: 2, busyRetry: '200ms' } });
+    const [first] = [await open(`${agent.url}/events`), await open(`${agent.url}/events`)];
+    await first.waitFor(isEvent('hello'));
+    await waitForMetrics(agent.url, (m) => m.clients === 2);
+
+    const busy = await open(`${agent.url}/events`);
+    expect(busy.status).toBe(200);
+    expect(busy.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    await busy.ended;
+    const match = /^retry: (\d+)\n\nevent: busy\nid: ([0-9a-f]+-0)\ndata: (.*)\n\n$/.exec(busy.text());
+    expect(match).not.toBeNull();
+    const retryMs = Number(match![1]);
+    expect(retryMs).toBeGreaterThanOrEqual(200);
+    expect(retryMs).toBeLessThanOrEqual(300);
+    expect(match![2]).toBe(`${agent.context.boot}-0`);
+    expect(JSON.parse(match![3])).toEqual({ retryMs, clients: 2 });
+
+    // Its own id back, so that its retry resumes where it would have.
+    const resuming = await open(`${agent.url}/events`, { 'Last-Event-ID': first.events()[0].id! });
+    await resuming.ended;
+    expect(resuming.events('busy')[0].id).toBe(first.events()[0].id);
+
+    const res = await fetch(`${agent.url}/events`, { headers: { Accept: 'application/json' } });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('1');
+    expect(await res.json()).toEqual({ error: 'at the limit of 2 SSE clients: retry later' });
+    expect((await sseMetrics(agent.url)).refused).toBe(3);
+  });
+
+  it('lets a refused EventSource in by itself once a client leaves', async () => {
+    const agent = await startTestAgent({ sse: { maxClients: 1, busyRetry: '100ms' } });
+    const holder = await open(`${agent.url}/events`);
+    await holder.waitFor(isEvent('hello'));
+    const es = track(new EventSource(`${agent.url}/events`));
+    const refused = new Promise((resolve) => es.addEventListener('busy', resolve));
+    const admitted = new Promise((resolve) => es.addEventListener('hello', resolve));
+    await refused;
+    holder.close();
+    await admitted;
+    expect((await sseMetrics(agent.url)).clients).toBe(1);
+  });
+});
