@@ -1,0 +1,490 @@
+/**
+ * The viewer: its HTTP surface (headers, path traversal), then the page in real headless Chromium (Debian's, driven
+ * by playwright-core; never a downloaded browser) against real agents on loopback. Screenshots go to test/artifacts/.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { RunningAgent } from '../../agent/agent';
+import { createSource } from '../../agent/sources';
+import type { CpuCounters, Source } from '../../agent/sources/types';
+import { parseConfig } from '../../agent/config';
+import { startTestAgent, stopTestAgents } from '../helpers/agent';
+import { createFakeSource } from '../helpers/fake-source';
+import { PROGRAMS, requireProgram } from '../helpers/programs';
+
+const ARTIFACTS = join(__dirname, '..', 'artifacts');
+/** 250 ms samples: fast enough to see change within a second, slow enough for a 2-core CI machine with Chromium. */
+const INTERVAL_MS = 250;
+const EVERY = { interval: `${INTERVAL_MS}ms`, timeout: '1s' };
+const VIEWER_CONFIG = {
+  collectors: { cpu: EVERY, memory: EVERY, load: EVERY, disk: EVERY },
+  // A quick `retry:` so reconnections happen within the test's time.
+  sse: { retry: '300ms' },
+  viewer: { warn: 0.5, critical: 0.95 },
+};
+const FIRST_LOAD_BUDGET_BYTES = 150 * 1024;
+
+/** The fake source with a CPU that varies from sample to sample (10% to 70% busy), so the figures change. */
+function varyingSource(): Source {
+  const { source } = createFakeSource();
+  let step = 0;
+  const cpus: CpuCounters[] = ['0', '1'].map((cpu) => ({
+    cpu,
+    seconds: { user: 100, nice: 0, system: 50, idle: 1000, iowait: 1, irq: 0, softirq: 0, steal: 0 },
+    guestSeconds: { user: 0, nice: 0 },
+  }));
+  return {
+    ...source,
+    async cpu() {
+      step += 1;
+      for (const [index, { seconds }] of cpus.entries()) {
+        const busy = 0.4 + 0.3 * Math.sin(step / 2 + index);
+        seconds.user += busy * 0.2;
+        seconds.system += busy * 0.05;
+        seconds.idle += (1 - busy) * 0.25;
+        seconds.iowait += 0.002;
+      }
+      return { kind: 'counters', cpus: cpus.map((c) => ({ ...c, seconds: { ...c.seconds } })) };
+    },
+  };
+}
+
+function startViewerAgent(config: Record<string, unknown> = {}, source: Source = varyingSource()): Promise<RunningAgent> {
+  return startTestAgent({ ...VIEWER_CONFIG, ...config }, source);
+}
+
+/** GET with the path exactly as written (fetch would resolve dot segments before sending). */
+function rawGet(url: string, path: string): Promise<{ status: number; body: string }> {
+  const { hostname: host, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host, port, path, method: 'GET' }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('the viewer over HTTP', () => {
+  let agent: RunningAgent;
+  beforeAll(async () => {
+    agent = await startViewerAgent();
+  });
+  afterAll(stopTestAgents);
+
+  it('serves the page with a strict CSP, nosniff, no referrer and revalidation', async () => {
+    const res = await fetch(`${agent.url}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp.split('; ')).toEqual(
+      expect.arrayContaining(["default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'", "frame-ancestors 'none'", "base-uri 'none'"]),
+    );
+    expect(csp).not.toContain('unsafe');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(res.headers.get('cache-control')).toBe('no-cache');
+    const html = await res.text();
+    expect(html).not.toMatch(/<script>|<script(?![^>]*\bsrc=)[^>]*>|\sstyle=|\son[a-z]+=/i);
+  });
+
+  it('allows connections to exactly the http(s) origins of ?agents=, ignoring anything else', async () => {
+    const agents = ['http://10.0.0.7:9780/', 'https://h2.example/feed', 'javascript:alert(1)', 'http://x%3B%20script-src', 'not a url'].join(',');
+    const res = await fetch(`${agent.url}/?agents=${encodeURIComponent(agents)}`);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("; connect-src 'self' http://10.0.0.7:9780 https://h2.example; ");
+  });
+
+  it('serves uPlot from node_modules and the thresholds from the config', async () => {
+    const script = await fetch(`${agent.url}/vendor/uplot/uPlot.iife.min.js`);
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(await script.text()).toContain('uPlot');
+    const css = await fetch(`${agent.url}/vendor/uplot/uPlot.min.css`);
+    expect(css.headers.get('content-type')).toBe('text/css; charset=utf-8');
+    const config = await fetch(`${agent.url}/viewer-config.json`);
+    expect(config.headers.get('cache-control')).toBe('no-store');
+    expect(await config.json()).toEqual({ warn: 0.5, critical: 0.95, maxAgents: 16, replay: 1024 });
+  });
+
+  it.each([
+    '/../package.json',
+    '/..%2fpackage.json',
+    '/%2e%2e/package.json',
+    '/%2e%2e%2fpackage.json',
+    '/%252e%252e%252fpackage.json',
+    '/..%5cpackage.json',
+    '/..\\package.json',
+    '/.%2e/agent/config.ts',
+    '/%c0%ae%c0%ae/package.json',
+    '/vendor/uplot/../../package.json',
+    '/vendor/uplot/..%2f..%2f..%2fpackage.json',
+    '/vendor/uplot/package.json',
+    '/app.js/..%2f..%2fpackage.json',
+    '//etc/passwd',
+    '/%2fetc%2fpasswd',
+    '/index.html%00.js',
+    '/tsconfig.json',
+    '/.gitignore',
+  ])('never serves a file outside viewer/: GET %s', async (path) => {
+    const { status, body } = await rawGet(agent.url, path);
+    expect(status).toBeGreaterThanOrEqual(400);
+    expect(status).toBeLessThan(500);
+    expect(body).not.toContain('"devDependencies"');
+    expect(body).not.toContain('root:');
+    expect(body).not.toContain('compilerOptions');
+  });
+});
+
+/*
+ * In-page code reaches the document through the element it is given (`el.ownerDocument`): this suite is type-checked
+ * with Node's lib, not the DOM's, and playwright types those elements loosely.
+ */
+
+/** Console errors and warnings, and uncaught exceptions, of one page. */
+interface PageProblems {
+  console: string[];
+  errors: string[];
+}
+
+function watch(page: Page): PageProblems {
+  const problems: PageProblems = { console: [], errors: [] };
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') problems.console.push(`${message.type()}: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.errors.push(error.message));
+  return problems;
+}
+
+/** Run in every page before its own scripts, through the DevTools protocol: the page's CSP does not apply to it. */
+const RECORD_CSP_VIOLATIONS = `
+  window.cspViolations = [];
+  document.addEventListener('securitypolicyviolation', (event) => window.cspViolations.push(event.violatedDirective + ' ' + event.blockedURI));
+`;
+
+function cspViolations(page: Page): Promise<string[]> {
+  return page.locator('html').evaluate((html) => html.ownerDocument.defaultView.cspViolations);
+}
+
+/** Polls `check` until it holds; the error names what was awaited. */
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const host = (page: Page, index = 0) => page.locator('.host').nth(index);
+const textOf = (page: Page, selector: string, index = 0) => host(page, index).locator(selector).first().textContent();
+
+function waitForState(page: Page, state: string, index = 0, timeoutMs = 5000): Promise<void> {
+  return until(`card ${index} to be ${state}`, async () => (await host(page, index).getAttribute('data-state')) === state, timeoutMs);
+}
+
+async function samplesOf(page: Page, chart: string, index = 0): Promise<number> {
+  return Number(await host(page, index).locator(`.chart-${chart}`).getAttribute('data-samples'));
+}
+
+/** Until every chart on the page shows at least `count` samples. */
+function waitForSamples(page: Page, count: number, selector = '.chart'): Promise<void> {
+  return until(`${count} samples in every ${selector}`, () =>
+    page.locator(selector).evaluateAll((figures, n) => figures.every((figure) => Number(figure.dataset.samples) >= n), count),
+  );
+}
+
+describe('the viewer in Chromium', () => {
+  let context: BrowserContext;
+  let profile: string;
+  const proxies: Server[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    profile = mkdtempSync(join(tmpdir(), 'hostfeed-chromium-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: requireProgram(PROGRAMS.chromium),
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1400, height: 1000 },
+      colorScheme: 'light',
+    });
+    await context.addInitScript(RECORD_CSP_VIOLATIONS);
+  });
+
+  afterEach(async () => {
+    for (const page of context.pages()) await page.close();
+    for (const proxy of proxies.splice(0)) proxy.close();
+    await stopTestAgents();
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    rmSync(profile, { recursive: true, force: true });
+  });
+
+  /** A new page on the viewer at `url`, watched for problems, once its first card is live. */
+  async function openViewer(url: string): Promise<{ page: Page; problems: PageProblems }> {
+    const page = await context.newPage();
+    const problems = watch(page);
+    await page.goto(url);
+    await waitForState(page, 'live');
+    return { page, problems };
+  }
+
+  it('shows live, changing numbers within 3 s, with backfilled charts, no console error and a light first load', async () => {
+    const agent = await startViewerAgent();
+    // Let the agent's replay ring fill for a while: the page must show that history at once.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const page = await context.newPage();
+    const problems = watch(page);
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+    const transfers = new Map<string, { url: string; type: string; bytes: number }>();
+    cdp.on('Network.requestWillBeSent', ({ requestId, request: req, type }) => transfers.set(requestId, { url: req.url, type: type ?? '', bytes: 0 }));
+    cdp.on('Network.dataReceived', ({ requestId, encodedDataLength }) => {
+      const transfer = transfers.get(requestId);
+      if (transfer) transfer.bytes += encodedDataLength;
+    });
+    cdp.on('Network.loadingFinished', ({ requestId, encodedDataLength }) => {
+      const transfer = transfers.get(requestId);
+      if (transfer) transfer.bytes = encodedDataLength;
+    });
+
+    const opened = Date.now();
+    await page.goto(`${agent.url}/`);
+    await until('a CPU figure', async () => /^\d+\.\d%$/.test((await textOf(page, '.cpu-usage')) ?? ''), 3000);
+    expect(Date.now() - opened).toBeLessThan(3000);
+    expect(await host(page).getAttribute('data-state')).toBe('live');
+
+    // Backfilled: far more samples than the page has been open for.
+    await until('the first chart draw', async () => (await samplesOf(page, 'cpu')) > 0);
+    const openFor = Date.now() - opened;
+    expect(await samplesOf(page, 'cpu')).toBeGreaterThanOrEqual(Math.floor((3000 + openFor) / INTERVAL_MS) - 4);
+    expect(await samplesOf(page, 'memory')).toBeGreaterThan(openFor / INTERVAL_MS + 4);
+
+    const [cpu, load] = [await textOf(page, '.cpu-usage'), await textOf(page, '.load-values')];
+    await until('the CPU and load figures to change', async () => (await textOf(page, '.cpu-usage')) !== cpu && (await textOf(page, '.load-values')) !== load, 3000);
+    expect(await textOf(page, '.fact-agent')).toMatch(/^hostfeed \d+\.\d+\.\d+ \(procfs\)$/);
+    expect(await textOf(page, '.host-name')).toBe('fake-host');
+    expect(await textOf(page, '.fact-os')).toBe('Test Linux 1, kernel 6.1.0-test (x86_64)');
+    expect(await textOf(page, '.memory-used')).toBe('3.00 GiB');
+    expect(await textOf(page, '.memory-swap')).toBe('512 MiB of 1.00 GiB');
+    expect(await textOf(page, '.fs-detail')).toBe('35.0 GiB free of 100 GiB · inodes 16.7% used, 5M free · /dev/sda1 (ext4)');
+    expect(await textOf(page, '.devices tbody th')).toBe('sda');
+    expect(await host(page).locator('.cores li').count()).toBe(2);
+    // Thresholds from the config (warn 0.5): 3/8 memory used is ok, the 63% full filesystem is amber.
+    expect(await host(page).locator('.memory-used').getAttribute('data-level')).toBe('ok');
+    expect(await host(page).locator('.fs-usage').getAttribute('data-level')).toBe('warn');
+
+    await page.waitForTimeout(1000);
+    const requests = [...transfers.values()];
+    const firstLoadBytes = requests.filter((t) => t.type !== 'EventSource').reduce((sum, t) => sum + t.bytes, 0);
+    writeFileSync(join(ARTIFACTS, 'viewer-first-load.json'), `${JSON.stringify({ firstLoadBytes, requests }, null, 2)}\n`);
+    expect(firstLoadBytes).toBeLessThan(FIRST_LOAD_BUDGET_BYTES);
+
+    expect(problems).toEqual({ console: [], errors: [] });
+    expect(await cspViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(ARTIFACTS, 'viewer-light.png'), fullPage: true });
+  });
+
+  it('draws every chart: a canvas with the series colour in its plot, and the newest values in its legend', async () => {
+    const agent = await startViewerAgent();
+    const { page, problems } = await openViewer(`${agent.url}/`);
+    await waitForSamples(page, 8);
+    const drawn = await page.locator('.chart').evaluateAll((figures) =>
+      figures.map((figure) => {
+        const canvas = figure.querySelector('canvas');
+        if (!canvas) return -1;
+        const probe = figure.ownerDocument.createElement('span');
+        probe.style.color = 'var(--series-1)';
+        figure.append(probe);
+        const [r, g, b] = figure.ownerDocument.defaultView.getComputedStyle(probe).color.match(/\d+/g).map(Number);
+        probe.remove();
+        const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+        let pixels = 0;
+        for (let i = 0; i < data.length; i += 4) {
+          // Any alpha: the area under the first series is filled with its colour, translucent.
+          if (Math.abs(data[i] - r) < 24 && Math.abs(data[i + 1] - g) < 24 && Math.abs(data[i + 2] - b) < 24 && data[i + 3] > 0) pixels += 1;
+        }
+        return pixels;
+      }),
+    );
+    expect(drawn).toHaveLength(3);
+    // A second of samples in a 5-minute window is a few pixels wide; an empty plot has none of the series colour.
+    for (const pixels of drawn) expect(pixels).toBeGreaterThan(20);
+    expect(await host(page).locator('.chart-cpu').getAttribute('aria-label')).toMatch(/^CPU usage over the last 5 min: \d+ samples; now busy \d+\.\d%/);
+    // Away from the cursor the legend shows the newest sample: the same as the big figure, read in one task.
+    const [figure, legend] = await host(page).evaluate((card) => [
+      card.querySelector('.cpu-usage').textContent,
+      card.querySelector('.chart-cpu .u-series:nth-child(2) .u-value').textContent,
+    ]);
+    expect(legend).toBe(figure);
+    expect(problems).toEqual({ console: [], errors: [] });
+  });
+
+  it('turns to reconnecting when the agent stops, and back to live with a restart notice when it returns on the same port', async () => {
+    const first = await startViewerAgent();
+    const { page, problems } = await openViewer(`${first.url}/`);
+    const notice = host(page).locator('.notice');
+    expect(await notice.isHidden()).toBe(true);
+
+    await first.stop();
+    await waitForState(page, 'reconnecting');
+    expect(await textOf(page, '.state-label')).toBe('Reconnecting…');
+
+    const second = await startViewerAgent({ port: first.port });
+    expect(second.context.boot).not.toBe(first.context.boot);
+    await waitForState(page, 'live', 0, 8000);
+    expect(await notice.isVisible()).toBe(true);
+    expect(await notice.textContent()).toMatch(/^The agent restarted at \d\d:\d\d:\d\d: samples from while it was down are missing\.$/);
+    // While the agent was down the browser logged its refused connections; the page itself threw nothing.
+    expect(problems.errors).toEqual([]);
+    expect(problems.console.filter((line) => !line.includes('ERR_CONNECTION_REFUSED'))).toEqual([]);
+  });
+
+  it('resumes a dropped connection with Last-Event-ID: no event missed, no gap in the charts', async () => {
+    const agent = await startViewerAgent();
+    // A TCP proxy the test controls: dropping its sockets cuts the page's stream while the agent runs on.
+    const sockets = new Set<Socket>();
+    let refusing = false;
+    const proxy = createServer((client) => {
+      if (refusing) {
+        client.destroy();
+        return;
+      }
+      const upstream = connect(agent.port, '127.0.0.1');
+      for (const socket of [client, upstream]) {
+        sockets.add(socket);
+        socket.on('close', () => sockets.delete(socket));
+        socket.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    proxies.push(proxy);
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const { port } = proxy.address() as { port: number };
+
+    const { page, problems } = await openViewer(`http://127.0.0.1:${port}/`);
+    // Every state the card goes through, kept on the card itself.
+    await host(page).evaluate((card) => {
+      card.states = [];
+      new card.ownerDocument.defaultView.MutationObserver(() => card.states.push(card.dataset.state)).observe(card, { attributeFilter: ['data-state'] });
+    });
+    await page.waitForTimeout(1000);
+    const before = await samplesOf(page, 'cpu');
+    const cutAt = Date.now();
+
+    // Two seconds without a connection: about 8 cpu samples the page must get from the replay ring.
+    refusing = true;
+    for (const socket of sockets) socket.destroy();
+    await waitForState(page, 'reconnecting');
+    await page.waitForTimeout(2000);
+    refusing = false;
+    await waitForState(page, 'live');
+    await page.waitForTimeout(1500);
+    const after = await samplesOf(page, 'cpu');
+    const elapsedSamples = (Date.now() - cutAt) / INTERVAL_MS;
+
+    expect(await host(page).evaluate((card) => card.states)).toEqual(expect.arrayContaining(['reconnecting', 'live']));
+    expect(await host(page).getAttribute('data-missed')).toBe('0');
+    expect(await host(page).locator('.notice').isHidden()).toBe(true);
+    // Every sample of the outage is in the chart: a hole would cost about 8.
+    expect(after - before).toBeGreaterThanOrEqual(Math.floor(elapsedSamples) - 3);
+    expect(problems.errors).toEqual([]);
+  });
+
+  it('shows two agents side by side, and adds one from the form by keyboard', async () => {
+    const own = await startViewerAgent();
+    // The other agent reads this host for real, and lets the first agent's page read its feed.
+    const other = await startViewerAgent({ cors: { origins: [own.url] } }, await createSource(parseConfig({}, 'defaults')));
+    const { page, problems } = await openViewer(`${own.url}/`);
+
+    await page.locator('#agent-url').focus();
+    await page.keyboard.type(other.url);
+    await page.keyboard.press('Enter');
+    await page.waitForURL((url) => url.searchParams.get('agents') === `${own.url},${other.url}`);
+    await waitForState(page, 'live', 0);
+    await waitForState(page, 'live', 1);
+    expect(await textOf(page, '.host-name', 0)).toBe('fake-host');
+    expect(await textOf(page, '.host-name', 1)).toBe(hostname());
+    await waitForSamples(page, 2, '.chart-cpu');
+
+    const [left, right] = await Promise.all([host(page, 0).boundingBox(), host(page, 1).boundingBox()]);
+    expect(right!.y).toBe(left!.y);
+    expect(right!.x).toBeGreaterThan(left!.x + left!.width - 1);
+    expect(problems).toEqual({ console: [], errors: [] });
+    expect(await cspViolations(page)).toEqual([]);
+
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: join(ARTIFACTS, 'viewer-dark.png'), fullPage: true });
+
+    // Remove the first one: the page reloads with the other alone.
+    await host(page, 0).locator('.remove-host').click();
+    await page.waitForURL((url) => url.searchParams.get('agents') === other.url);
+    expect(await page.locator('.host').count()).toBe(1);
+  });
+
+  it('pauses the charts while samples keep arriving, and switches the window', async () => {
+    const agent = await startViewerAgent();
+    const { page } = await openViewer(`${agent.url}/`);
+    await waitForSamples(page, 4, '.chart-cpu');
+
+    const pause = page.locator('#pause-button');
+    await pause.click();
+    expect(await pause.getAttribute('aria-pressed')).toBe('true');
+    const frozen = await samplesOf(page, 'cpu');
+    const load = await textOf(page, '.load-values');
+    await page.waitForTimeout(1000);
+    expect(await samplesOf(page, 'cpu')).toBe(frozen);
+    expect(await textOf(page, '.load-values')).not.toBe(load);
+
+    await pause.click();
+    await waitForSamples(page, frozen + 3, '.chart-cpu');
+
+    await page.locator('#window-select').selectOption('15');
+    await page.waitForURL((url) => url.searchParams.get('window') === '15');
+    expect(await host(page).locator('.chart-cpu').getAttribute('aria-label')).toMatch(/^CPU usage over the last 15 min: /);
+  });
+
+  it('turns stale when samples stop while the connection stays up, and shows the collectors failing', async () => {
+    const fake = createFakeSource();
+    const agent = await startViewerAgent({}, fake.source);
+    const { page } = await openViewer(`${agent.url}/`);
+    for (const method of ['cpu', 'memory', 'load', 'mounts'] as const) fake.fail(method, 'hang');
+    await waitForState(page, 'stale');
+    expect(await textOf(page, '.state-detail')).toMatch(/^No data for \d+ s\./);
+    const cpuError = host(page).locator('.panel-cpu .collector-error');
+    await cpuError.waitFor({ state: 'visible', timeout: 3000 });
+    expect(await cpuError.textContent()).toMatch(/^couldn't collect cpu: timed out after 1000ms \(failing since \d\d:\d\d:\d\d\)\./);
+    for (const method of ['cpu', 'memory', 'load', 'mounts'] as const) fake.fail(method, undefined);
+    await waitForState(page, 'live');
+    await cpuError.waitFor({ state: 'hidden', timeout: 3000 });
+  });
+
+  it('keeps the theme chosen with the toggle, and fits a phone', async () => {
+    const agent = await startViewerAgent();
+    const { page, problems } = await openViewer(`${agent.url}/`);
+    const background = () => page.locator('body').evaluate((body) => body.ownerDocument.defaultView.getComputedStyle(body).backgroundColor);
+    await page.locator('#theme-select').selectOption('dark');
+    await page.reload();
+    await waitForState(page, 'live');
+    expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
+    expect(await background()).toBe('rgb(15, 18, 22)');
+    await page.locator('#theme-select').selectOption('');
+    expect(await background()).toBe('rgb(246, 247, 249)');
+
+    await page.setViewportSize({ width: 360, height: 800 });
+    await waitForSamples(page, 2);
+    expect(await page.locator('html').evaluate((html) => html.scrollWidth)).toBeLessThanOrEqual(360);
+    await page.screenshot({ path: join(ARTIFACTS, 'viewer-phone.png'), fullPage: true });
+    expect(problems).toEqual({ console: [], errors: [] });
+  });
+});
