@@ -13,9 +13,17 @@ export interface RunningCli {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+export interface CliOptions {
+  /** `ulimit -n` of the agent: bash sets it, then execs node, so the child's PID is the agent's. */
+  maxOpenFiles?: number;
+}
+
 /** Starts `hostfeed ARGS` and resolves once it prints its URL; rejects with its stderr if it exits first. */
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 10_000): Promise<RunningCli> {
-  const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env } });
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 10_000, { maxOpenFiles }: CliOptions = {}): Promise<RunningCli> {
+  const agent = [MAIN, ...args];
+  const [program, argv] =
+    maxOpenFiles === undefined ? [process.execPath, agent] : ['bash', ['-c', `ulimit -n ${maxOpenFiles} && exec "$@"`, 'bash', process.execPath, ...agent]];
+  const child = spawn(program, argv, { env: { ...process.env, ...env } });
   let out = '';
   let err = '';
   child.stdout.on('data', (chunk) => (out += chunk));
@@ -29,7 +37,7 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs 
       reject(new Error(`no URL printed in ${timeoutMs} ms; stderr: ${err}`));
     }, timeoutMs);
     const onData = () => {
-      const match = /viewer\s+(http:\/\/\S+?)\/\s/.exec(out);
+      const match = /viewer\s+(https?:\/\/\S+?)\/\s/.exec(out);
       if (!match) return;
       clearTimeout(timer);
       child.stdout.off('data', onData);

@@ -1,0 +1,174 @@
+/**
+ * Faults on a real agent: procfs files that cannot be read (a missing file, a directory in place of a file: root
+ * reads a chmod 000 file anyway), a statfs that never returns or fails, running out of file descriptors,
+ * and SIGTERM with SSE clients attached. One collector failing never stops the others.
+ */
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RunningAgent } from '../../agent/agent';
+import { createProcfsSource, type StatfsResult } from '../../agent/sources/procfs/source';
+import { startTestAgent, stopTestAgents } from '../helpers/agent';
+import { startCli, type RunningCli } from '../helpers/cli';
+import { parseExposition, type ParsedSample } from '../helpers/exposition';
+import { closeAfterEach, isEvent, type ReceivedEvent } from '../helpers/sse-stream';
+
+const FIXTURE = join(__dirname, '../fixtures/proc');
+const STATS: StatfsResult = { bsize: 4096, blocks: 1000, bfree: 400, bavail: 350, files: 100, ffree: 60 };
+const never = () => new Promise<StatfsResult>(() => undefined);
+const permissionDenied = (path: string) =>
+  Promise.reject(Object.assign(new Error(`EACCES: permission denied, statfs '${path}'`), { code: 'EACCES', syscall: 'statfs' }));
+
+const { open } = closeAfterEach();
+afterEach(stopTestAgents);
+
+/** A copy of the captured /proc that a test may break. */
+function procCopy(): string {
+  const root = join(mkdtempSync(join(tmpdir(), 'hostfeed-faults-')), 'proc');
+  cpSync(FIXTURE, root, { recursive: true });
+  return root;
+}
+
+async function samples(agent: RunningAgent, name: string): Promise<ParsedSample[]> {
+  const text = await (await fetch(`${agent.url}/metrics`)).text();
+  return parseExposition(text).get(name)?.samples ?? [];
+}
+
+async function collectorSuccess(agent: RunningAgent): Promise<Record<string, number>> {
+  return Object.fromEntries((await samples(agent, 'hostfeed_scrape_collector_success')).map((s) => [s.labels.collector, s.value]));
+}
+
+/** Polls until `check` holds (bounded), for states the feed reaches within a few intervals. */
+async function until<T>(what: string, read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (check(value)) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not reached in ${timeoutMs} ms; last ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const errorsOf = (events: ReceivedEvent[], collector: string) =>
+  events.filter((e) => e.event === 'collector-error').map((e) => JSON.parse(e.data) as { collector: string; message: string }).filter((e) => e.collector === collector);
+
+describe('procfs files that cannot be read', () => {
+  it('fail their collectors with collector-error and success 0; the others go on; they recover when the files do', async () => {
+    // Broken before the start: the source keeps each file open once read, so a file replaced later would not be seen.
+    const root = procCopy();
+    rmSync(join(root, 'meminfo')); // ENOENT
+    rmSync(join(root, 'loadavg'));
+    mkdirSync(join(root, 'loadavg')); // EISDIR
+    const agent = await startTestAgent({}, createProcfsSource({ root, statfs: async () => STATS }));
+    const stream = await open(`${agent.url}/events`);
+    await stream.waitFor((item) => item.kind === 'event' && item.event === 'collector-error' && /EISDIR/.test(item.data));
+    await stream.waitFor((item) => item.kind === 'event' && item.event === 'collector-error' && /ENOENT/.test(item.data));
+    expect(errorsOf(stream.events(), 'load')[0]!.message).toBe(`couldn't collect load: couldn't read ${join(root, 'loadavg')}: EISDIR`);
+    expect(errorsOf(stream.events(), 'memory')[0]!.message).toBe(`couldn't collect memory: couldn't read ${join(root, 'meminfo')}: ENOENT`);
+    expect(await until('cpu and disk sampled', () => collectorSuccess(agent), (s) => s.cpu === 1 && s.disk === 1)).toEqual({ cpu: 1, memory: 0, load: 0, disk: 1 });
+    // The failing collectors' host series are left out; the others' are served.
+    expect(await samples(agent, 'node_load1')).toEqual([]);
+    expect(await samples(agent, 'node_memory_MemTotal_bytes')).toEqual([]);
+    expect((await samples(agent, 'node_cpu_seconds_total')).length).toBeGreaterThan(0);
+    const cpusBefore = stream.events('cpu').length;
+    await stream.waitFor(isEvent('cpu'), cpusBefore + 3);
+
+    rmSync(join(root, 'loadavg'), { recursive: true });
+    cpSync(join(FIXTURE, 'loadavg'), join(root, 'loadavg'));
+    cpSync(join(FIXTURE, 'meminfo'), join(root, 'meminfo'));
+    await until('recovered', () => collectorSuccess(agent), (s) => Object.values(s).every((v) => v === 1));
+    await stream.waitFor(isEvent('load'));
+    await stream.waitFor(isEvent('memory'));
+  });
+});
+
+describe('statfs', () => {
+  it('a mount that hangs or is refused is reported with node_filesystem_device_error 1, the rest of the disk sample stands', async () => {
+    const statfs = (path: string) => (path === '/' ? never() : path === '/mnt/restricted' ? permissionDenied(path) : Promise.resolve(STATS));
+    const agent = await startTestAgent({ collectors: { disk: { mountTimeout: '200ms' } } }, createProcfsSource({ root: procCopy(), statfs }));
+    const errors = await until(
+      'device errors for both mounts',
+      () => samples(agent, 'node_filesystem_device_error'),
+      (s) => s.length === 2 && s.every((m) => m.value === 1),
+    );
+    const byMount = Object.fromEntries(errors.map((s) => [s.labels.mountpoint, s.labels.device_error]));
+    expect(byMount['/']).toMatch(/timeout/);
+    expect(byMount['/mnt/restricted']).toMatch(/permission denied/);
+    expect(await samples(agent, 'node_filesystem_size_bytes')).toEqual([]);
+    expect((await collectorSuccess(agent)).disk).toBe(1);
+    const { latest } = (await (await fetch(`${agent.url}/api/snapshot?topics=disk`)).json()) as { latest: { disk: { filesystems: { mountpoint: string; error?: string }[] } } };
+    expect(latest.disk.filesystems.map((f) => [f.mountpoint, f.error !== undefined])).toEqual([
+      ['/', true],
+      ['/mnt/restricted', true],
+    ]);
+  });
+
+  it('a disk collector held past its timeout by statfs fails with collector-error and success 0; the others go on', async () => {
+    const agent = await startTestAgent(
+      { collectors: { disk: { interval: '200ms', timeout: '300ms', mountTimeout: '1m' } } },
+      createProcfsSource({ root: procCopy(), statfs: never }),
+    );
+    const stream = await open(`${agent.url}/events`);
+    await stream.waitFor((item) => item.kind === 'event' && item.event === 'collector-error' && item.data.includes('"collector":"disk"'));
+    expect(errorsOf(stream.events(), 'disk')[0]!.message).toBe("couldn't collect disk: timed out after 300ms");
+    expect(await until('disk failing, others not', () => collectorSuccess(agent), (s) => s.disk === 0 && s.cpu === 1)).toEqual({ cpu: 1, memory: 1, load: 1, disk: 0 });
+    const cpusBefore = stream.events('cpu').length;
+    await stream.waitFor(isEvent('cpu'), cpusBefore + 3);
+  });
+});
+
+describe('the command', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hostfeed-faults-cli-'));
+  const config = join(dir, 'agent.config.json');
+  writeFileSync(config, JSON.stringify({ port: 0 }));
+  const fast = ['--config', config];
+  let cli: RunningCli | undefined;
+  afterEach(() => {
+    if (cli?.child.exitCode === null) cli.child.kill('SIGKILL');
+  });
+
+  it('out of file descriptors (ulimit -n 64), refuses new clients instead of crashing, and serves again once they go', async () => {
+    cli = await startCli(fast, {}, 10_000, { maxOpenFiles: 64 });
+    const { port } = new URL(cli.url);
+    const sockets: Socket[] = [];
+    let refused = 0;
+    await Promise.all(
+      Array.from({ length: 200 }, () => {
+        const socket = connect(Number(port), '127.0.0.1');
+        sockets.push(socket);
+        socket.on('error', () => undefined);
+        socket.on('close', () => (refused += 1));
+        return new Promise((resolve) => socket.once('connect', resolve).once('close', resolve));
+      }),
+    );
+    // Each socket asks for the stream, which holds its connection (and descriptor) open.
+    for (const socket of sockets) socket.write('GET /events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(cli.child.exitCode).toBeNull();
+    expect(refused).toBeGreaterThan(100);
+
+    for (const socket of sockets) socket.destroy();
+    const health = await until(
+      'answering again',
+      // Bounded: a request that lands while descriptors are still short is reset, and fetch may wait on it.
+      () => fetch(`${cli!.url}/healthz`, { signal: AbortSignal.timeout(1000) }).then((res) => res.status, () => 0),
+      (status) => status === 200,
+    );
+    expect(health).toBe(200);
+    expect(cli.child.exitCode).toBeNull();
+  });
+
+  it('SIGTERM with SSE clients attached ends each stream cleanly and exits 0 within 5 s', async () => {
+    cli = await startCli(fast);
+    const streams = await Promise.all(Array.from({ length: 5 }, () => open(`${cli!.url}/events`)));
+    await Promise.all(streams.map((stream) => stream.waitFor(isEvent('hello'))));
+    const started = Date.now();
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toEqual({ code: 0, signal: null });
+    expect(Date.now() - started).toBeLessThan(5000);
+    await Promise.all(streams.map((stream) => stream.ended));
+    // A chunked body ended with its last chunk, not a cut connection: EventSource reconnects after `retry`.
+    expect(streams.map((stream) => stream.complete())).toEqual([true, true, true, true, true]);
+  });
+});
