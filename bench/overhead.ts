@@ -7,13 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { cpuSecondsOf, rssBytesOf } from './procstat';
+import { parseConfig } from '../agent/config';
+import { startNodeExporter } from './node-exporter';
 import { freePort, startProcess, stopProcess, waitForUrl } from './processes';
 
 const ROOT = join(__dirname, '../..');
 const MAIN = join(ROOT, 'dist/agent/main.js');
 const COUNT_CHILDREN = join(ROOT, 'bench/count-children.js');
-const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
-export const NODE_EXPORTER_COLLECTORS = ['cpu', 'meminfo', 'filesystem', 'diskstats', 'loadavg'];
+/** The collectors issue #2 names for the comparison: the ones behind hostfeed's samples. */
+const NODE_EXPORTER_COLLECTORS = ['cpu', 'meminfo', 'filesystem', 'diskstats', 'loadavg'];
+const WARMUP_SECONDS = 15;
 
 export interface OverheadFigures {
   name: string;
@@ -42,16 +45,10 @@ async function startAgent(name: string, source: 'procfs' | 'systeminformation', 
   return { name, child, metricsUrl: `${base}/metrics`, output };
 }
 
-async function startNodeExporter(): Promise<Subject> {
-  const port = await freePort();
-  const { child, output } = startProcess(NODE_EXPORTER, [
-    `--web.listen-address=127.0.0.1:${port}`,
-    '--collector.disable-defaults',
-    ...NODE_EXPORTER_COLLECTORS.map((c) => `--collector.${c}`),
-  ]);
-  const metricsUrl = `http://127.0.0.1:${port}/metrics`;
-  await waitForUrl(metricsUrl);
-  return { name: 'node_exporter', child, metricsUrl, output };
+async function startPeer(): Promise<Subject> {
+  // With hostfeed's default exclusions: Debian patches node_exporter's own defaults.
+  const { child, metricsUrl } = await startNodeExporter(parseConfig({}, 'bench'), NODE_EXPORTER_COLLECTORS);
+  return { name: 'node_exporter', child, metricsUrl, output: () => '' };
 }
 
 function childCountOf(subject: Subject): Promise<number> {
@@ -77,15 +74,21 @@ export async function benchOverhead(seconds = 60): Promise<OverheadFigures[]> {
   try {
     subjects.push(await startAgent('hostfeed (procfs)', 'procfs', dir));
     subjects.push(await startAgent('hostfeed (systeminformation)', 'systeminformation', dir));
-    subjects.push(await startNodeExporter());
+    subjects.push(await startPeer());
     const pid = (s: Subject) => s.child.pid!;
+    // Every subject is scraped once a second, as a Prometheus with scrape_interval: 1s would.
+    const scrapeEverySecond = async (count: number) => {
+      const startedAt = Date.now();
+      for (let tick = 0; tick < count; tick += 1) {
+        await Promise.all(subjects.map(async (s) => (await fetch(s.metricsUrl)).text()));
+        await sleep(Math.max(0, startedAt + (tick + 1) * 1000 - Date.now()));
+      }
+    };
+    // Steady state: V8 finishes its start-up garbage collection in the first seconds, node_exporter has none.
+    await scrapeEverySecond(WARMUP_SECONDS);
     const before = subjects.map((s) => cpuSecondsOf(pid(s)));
     const startedAt = Date.now();
-    // Every subject is scraped once a second, as a Prometheus with scrape_interval: 1s would.
-    for (let tick = 0; tick < seconds; tick += 1) {
-      await Promise.all(subjects.map(async (s) => (await fetch(s.metricsUrl)).text()));
-      await sleep(Math.max(0, startedAt + (tick + 1) * 1000 - Date.now()));
-    }
+    await scrapeEverySecond(seconds);
     const minutes = (Date.now() - startedAt) / 60_000;
     return await Promise.all(
       subjects.map(async (s, index) => {
