@@ -63,11 +63,10 @@ function contentSecurityPolicy(connectOrigins: string[]): string {
   ].join('; ');
 }
 
+/** The page's own CSP replaces the deny-all one http-hardening.ts sets (with nosniff and no referrer) on every response. */
 function setPageHeaders(req: Request, res: Response): void {
   res.set({
     'Content-Security-Policy': contentSecurityPolicy(agentOrigins(req.query.agents)),
-    'X-Content-Type-Options': 'nosniff',
-    'Referrer-Policy': 'no-referrer',
     'Cross-Origin-Opener-Policy': 'same-origin',
     'Cross-Origin-Resource-Policy': 'same-origin',
     // File names carry no content hash and change with the agent: always revalidate (ETag/Last-Modified make it a 304).
