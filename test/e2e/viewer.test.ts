@@ -15,6 +15,7 @@ import { parseConfig } from '../../agent/config';
 import { startTestAgent, stopTestAgents } from '../helpers/agent';
 import { createFakeSource } from '../helpers/fake-source';
 import { PROGRAMS, requireProgram } from '../helpers/programs';
+import { untilTrue } from '../helpers/until';
 
 const ARTIFACTS = join(__dirname, '..', 'artifacts');
 /** 250 ms samples: fast enough to see change within a second, slow enough for a 2-core CI machine with Chromium. */
@@ -172,20 +173,11 @@ function cspViolations(page: Page): Promise<string[]> {
   return page.locator('html').evaluate((html) => html.ownerDocument.defaultView.cspViolations);
 }
 
-/** Polls `check` until it holds; the error names what was awaited. */
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 const host = (page: Page, index = 0) => page.locator('.host').nth(index);
 const textOf = (page: Page, selector: string, index = 0) => host(page, index).locator(selector).first().textContent();
 
 function waitForState(page: Page, state: string, index = 0, timeoutMs = 5000): Promise<void> {
-  return until(`card ${index} to be ${state}`, async () => (await host(page, index).getAttribute('data-state')) === state, timeoutMs);
+  return untilTrue(`card ${index} to be ${state}`, async () => (await host(page, index).getAttribute('data-state')) === state, timeoutMs);
 }
 
 async function samplesOf(page: Page, chart: string, index = 0): Promise<number> {
@@ -194,7 +186,7 @@ async function samplesOf(page: Page, chart: string, index = 0): Promise<number> 
 
 /** Until every chart on the page shows at least `count` samples. */
 function waitForSamples(page: Page, count: number, selector = '.chart'): Promise<void> {
-  return until(`${count} samples in every ${selector}`, () =>
+  return untilTrue(`${count} samples in every ${selector}`, () =>
     page.locator(selector).evaluateAll((figures, n) => figures.every((figure) => Number(figure.dataset.samples) >= n), count),
   );
 }
@@ -259,18 +251,18 @@ describe('the viewer in Chromium', () => {
 
     const opened = Date.now();
     await page.goto(`${agent.url}/`);
-    await until('a CPU figure', async () => /^\d+\.\d%$/.test((await textOf(page, '.cpu-usage')) ?? ''), 3000);
+    await untilTrue('a CPU figure', async () => /^\d+\.\d%$/.test((await textOf(page, '.cpu-usage')) ?? ''), 3000);
     expect(Date.now() - opened).toBeLessThan(3000);
     expect(await host(page).getAttribute('data-state')).toBe('live');
 
     // Backfilled: far more samples than the page has been open for.
-    await until('the first chart draw', async () => (await samplesOf(page, 'cpu')) > 0);
+    await untilTrue('the first chart draw', async () => (await samplesOf(page, 'cpu')) > 0);
     const openFor = Date.now() - opened;
     expect(await samplesOf(page, 'cpu')).toBeGreaterThanOrEqual(Math.floor((3000 + openFor) / INTERVAL_MS) - 4);
     expect(await samplesOf(page, 'memory')).toBeGreaterThan(openFor / INTERVAL_MS + 4);
 
     const [cpu, load] = [await textOf(page, '.cpu-usage'), await textOf(page, '.load-values')];
-    await until('the CPU and load figures to change', async () => (await textOf(page, '.cpu-usage')) !== cpu && (await textOf(page, '.load-values')) !== load, 3000);
+    await untilTrue('the CPU and load figures to change', async () => (await textOf(page, '.cpu-usage')) !== cpu && (await textOf(page, '.load-values')) !== load, 3000);
     expect(await textOf(page, '.fact-agent')).toMatch(/^hostfeed \d+\.\d+\.\d+ \(procfs\)$/);
     expect(await textOf(page, '.host-name')).toBe('fake-host');
     expect(await textOf(page, '.fact-os')).toBe('Test Linux 1, kernel 6.1.0-test (x86_64)');

@@ -3,6 +3,7 @@ import request from 'supertest';
 import { eventSchemas } from '../../agent/events';
 import { createFakeSource } from '../helpers/fake-source';
 import { startTestAgent, stopTestAgents } from '../helpers/agent';
+import { until } from '../helpers/until';
 
 afterEach(stopTestAgents);
 
@@ -11,22 +12,14 @@ describe('the app', () => {
     const fake = createFakeSource();
     fake.fail('load', 'not yet');
     const agent = await startTestAgent({}, fake.source);
-    const healthz = () => request(agent.server).get('/healthz');
-    const until = async (done: (res: request.Response) => boolean) => {
-      for (let i = 0; i < 50; i++) {
-        const res = await healthz();
-        if (done(res)) return res;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      throw new Error('/healthz never reached the expected state');
-    };
+    const healthz = async () => request(agent.server).get('/healthz');
     // cpu and disk take a baseline first; once they have sampled, only the failing load is missing.
-    const starting = await until((res) => res.body.missing?.length === 1);
+    const starting = await until('only load missing', healthz, (res) => res.body.missing?.length === 1);
     expect(starting.status).toBe(503);
     expect(starting.headers['content-type']).toMatch(/json/);
     expect(starting.body).toEqual({ status: 'starting', missing: ['load'] });
     fake.fail('load', undefined);
-    const ready = await until((res) => res.status === 200);
+    const ready = await until('healthy', healthz, (res) => res.status === 200);
     expect(ready.body).toEqual({ status: 'ok', missing: [] });
   });
 

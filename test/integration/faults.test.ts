@@ -13,6 +13,7 @@ import { startTestAgent, stopTestAgents } from '../helpers/agent';
 import { startCli, type RunningCli } from '../helpers/cli';
 import { parseExposition, type ParsedSample } from '../helpers/exposition';
 import { closeAfterEach, isEvent, type ReceivedEvent } from '../helpers/sse-stream';
+import { until } from '../helpers/until';
 
 const FIXTURE = join(__dirname, '../fixtures/proc');
 const STATS: StatfsResult = { bsize: 4096, blocks: 1000, bfree: 400, bavail: 350, files: 100, ffree: 60 };
@@ -37,17 +38,6 @@ async function samples(agent: RunningAgent, name: string): Promise<ParsedSample[
 
 async function collectorSuccess(agent: RunningAgent): Promise<Record<string, number>> {
   return Object.fromEntries((await samples(agent, 'hostfeed_scrape_collector_success')).map((s) => [s.labels.collector, s.value]));
-}
-
-/** Polls until `check` holds (bounded), for states the feed reaches within a few intervals. */
-async function until<T>(what: string, read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (check(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not reached in ${timeoutMs} ms; last ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 const errorsOf = (events: ReceivedEvent[], collector: string) =>

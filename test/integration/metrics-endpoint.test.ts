@@ -6,6 +6,7 @@ import { parseConfig } from '../../agent/config';
 import { silentLogger } from '../../agent/logger';
 import { waitForUrl } from '../../bench/processes';
 import { createFakeSource, type FakeSourceControls } from '../helpers/fake-source';
+import { untilTrue } from '../helpers/until';
 
 const PROMETHEUS_ACCEPT =
   'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
@@ -19,14 +20,6 @@ function scrape(agent: RunningAgent, headers: Record<string, string> = {}): Prom
       res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
     }).on('error', reject);
   });
-}
-
-async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe('GET /metrics', () => {
@@ -83,7 +76,7 @@ describe('GET /metrics', () => {
     fake.fail('diskStats', 'disk gone');
     try {
       const failing = 'hostfeed_scrape_collector_success{collector="disk"} 0';
-      await until(async () => (await scrape(agent)).body.toString().includes(failing), 'the disk collector to fail');
+      await untilTrue('the disk collector to fail', async () => (await scrape(agent)).body.toString().includes(failing));
       const res = await scrape(agent);
       expect(res.status).toBe(200);
       const text = res.body.toString();
