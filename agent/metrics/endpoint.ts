@@ -3,7 +3,7 @@
  * gzipped when Accept-Encoding allows it.
  */
 import { constants, gzipSync } from 'node:zlib';
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import type { AgentContext, Endpoint } from '../context';
 import { OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE, writeOpenMetrics, writeText } from './exposition';
 import { cachedRegistryReader, createAgentRegistry, createProcessRegistry } from './registry';
@@ -19,19 +19,34 @@ const GZIP_OPTIONS = { level: constants.Z_BEST_SPEED };
 const TEXT = 'text/plain;version=0.0.4';
 const OPENMETRICS = 'application/openmetrics-text;version=1.0.0';
 
+/**
+ * `negotiate` of the request's `header`, computed again only when the header differs from the last request's: a
+ * Prometheus server sends the same Accept and Accept-Encoding with every scrape.
+ */
+function negotiatedOnce(header: 'accept' | 'accept-encoding', negotiate: (req: Request) => boolean): (req: Request) => boolean {
+  let last: { value: string | undefined; result: boolean } | undefined;
+  return (req) => {
+    const value = req.headers[header];
+    if (!last || last.value !== value) last = { value, result: negotiate(req) };
+    return last.result;
+  };
+}
+
 export function metricsEndpoint(context: AgentContext): Endpoint {
   const registry = context.metrics ?? createAgentRegistry();
   const processFamilies = cachedRegistryReader(createProcessRegistry(), context.logger);
+  // Anything else (none, */*, an unknown type) gets the text format, as node_exporter does.
+  const wantsOpenMetrics = negotiatedOnce('accept', (req) => req.accepts([TEXT, OPENMETRICS]) === OPENMETRICS);
+  const takesGzip = negotiatedOnce('accept-encoding', (req) => req.acceptsEncodings('gzip') === 'gzip');
   const router = Router();
   router.get('/metrics', async (req, res, next) => {
     try {
-      // Anything else (none, */*, an unknown type) gets the text format, as node_exporter does.
-      const openMetrics = req.accepts([TEXT, OPENMETRICS]) === OPENMETRICS;
+      const openMetrics = wantsOpenMetrics(req);
       const families = await scrape(context, registry, processFamilies);
       const body = openMetrics ? writeOpenMetrics(families) : writeText(families);
       res.setHeader('Content-Type', openMetrics ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE);
       res.setHeader('Vary', 'Accept, Accept-Encoding');
-      if (req.acceptsEncodings('gzip') === 'gzip') {
+      if (takesGzip(req)) {
         res.setHeader('Content-Encoding', 'gzip');
         res.end(gzipSync(body, GZIP_OPTIONS));
       } else {

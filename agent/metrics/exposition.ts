@@ -3,6 +3,7 @@
  * prom-client's Registry.metrics(): that one renames counters in place for OpenMetrics (so a later text scrape of the
  * same registry loses `_total`), writes NaN as "Nan", and rejects the whole scrape when one metric's collect() throws.
  */
+import { weakMemo } from '../weak-memo';
 import type { Family, FamilyType, Series } from './family';
 
 export const TEXT_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -38,13 +39,21 @@ function servable(families: readonly Family[]): Family[] {
   return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
+/**
+ * Each family's lines, kept as long as the family object lives. A family is never changed once built, and the ones
+ * of samples that did not change since the last scrape (disk every 5 s, the process metrics' 5 s cache) are the same
+ * objects again: a scrape writes only what is new since the last one.
+ */
+const textBlock = weakMemo((f: Family): string => {
+  let block = `# HELP ${f.name} ${escaped(f.help, TEXT_HELP_SPECIALS)}\n# TYPE ${f.name} ${f.type}\n`;
+  for (const s of f.series) block += `${sampleLine(s.name ?? f.name, s)}\n`;
+  return block;
+});
+
 export function writeText(families: readonly Family[]): string {
-  const lines: string[] = [];
-  for (const f of servable(families)) {
-    lines.push(`# HELP ${f.name} ${escaped(f.help, TEXT_HELP_SPECIALS)}`, `# TYPE ${f.name} ${f.type}`);
-    for (const s of f.series) lines.push(sampleLine(s.name ?? f.name, s));
-  }
-  return lines.length ? `${lines.join('\n')}\n` : '';
+  let text = '';
+  for (const f of servable(families)) text += textBlock(f);
+  return text;
 }
 
 const OPENMETRICS_TYPES: Record<FamilyType, string> = {
@@ -56,14 +65,16 @@ const OPENMETRICS_TYPES: Record<FamilyType, string> = {
 };
 
 /** OpenMetrics names a counter family without `_total` and each of its samples with it. */
+const openMetricsBlock = weakMemo((f: Family): string => {
+  const counter = f.type === 'counter';
+  const name = counter ? f.name.replace(/_total$/, '') : f.name;
+  let block = `# HELP ${name} ${escaped(f.help, LABEL_VALUE_SPECIALS)}\n# TYPE ${name} ${OPENMETRICS_TYPES[f.type]}\n`;
+  for (const s of f.series) block += `${sampleLine(counter ? `${name}_total` : (s.name ?? name), s)}\n`;
+  return block;
+});
+
 export function writeOpenMetrics(families: readonly Family[]): string {
-  const lines: string[] = [];
-  for (const f of servable(families)) {
-    const counter = f.type === 'counter';
-    const name = counter ? f.name.replace(/_total$/, '') : f.name;
-    lines.push(`# HELP ${name} ${escaped(f.help, LABEL_VALUE_SPECIALS)}`, `# TYPE ${name} ${OPENMETRICS_TYPES[f.type]}`);
-    for (const s of f.series) lines.push(sampleLine(counter ? `${name}_total` : (s.name ?? name), s));
-  }
-  lines.push('# EOF');
-  return `${lines.join('\n')}\n`;
+  let text = '';
+  for (const f of servable(families)) text += openMetricsBlock(f);
+  return `${text}# EOF\n`;
 }

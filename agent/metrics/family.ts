@@ -10,16 +10,17 @@ export type Labels = Readonly<Record<string, string>>;
 
 export interface Series {
   /** The sample's own name where it differs from the family's (a histogram's `_bucket`, `_sum`, `_count`). */
-  name?: string;
-  labels: Labels;
-  value: number;
+  readonly name?: string;
+  readonly labels: Labels;
+  readonly value: number;
 }
 
+/** Never changed once built: the exposition keeps each family's written lines for as long as the object lives. */
 export interface Family {
-  name: string;
-  help: string;
-  type: FamilyType;
-  series: Series[];
+  readonly name: string;
+  readonly help: string;
+  readonly type: FamilyType;
+  readonly series: readonly Series[];
 }
 
 /** One candidate series: its labels and a value, undefined where the source has none for it. */

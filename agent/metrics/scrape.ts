@@ -8,6 +8,7 @@ import type { AgentContext } from '../context';
 import type { Topic } from '../events';
 import type { AnySample, RawReadings } from '../samples';
 import type { Source } from '../sources/types';
+import { weakMemo } from '../weak-memo';
 import { agentHealthFamilies, servesSeries } from './agent-health';
 import { cpuFamilies } from './cpu';
 import { diskstatsFamilies } from './diskstats';
@@ -34,10 +35,18 @@ const TOPIC_FAMILIES: { [T in Topic]: (raw: RawReadings[T], source: SourceName) 
   disk: ({ mounts, devices }, source) => [...filesystemFamilies(mounts, MOUNT_FACTS[source]), ...diskstatsFamilies(devices)],
 };
 
-function familiesOf(sample: AnySample, source: SourceName): Family[] {
-  const build = TOPIC_FAMILIES[sample.topic] as (raw: AnySample['raw'], source: SourceName) => Family[];
-  return build(sample.raw, source);
+/**
+ * Each sample's families, built once: scrapes between two samples of a topic (disk's 5 s, several Prometheus
+ * servers) serve the same objects, whose written lines the exposition keeps.
+ */
+function familiesFrom(source: SourceName): (sample: AnySample) => Family[] {
+  return weakMemo((sample) => (TOPIC_FAMILIES[sample.topic] as (raw: AnySample['raw'], source: SourceName) => Family[])(sample.raw, source));
 }
+
+const familiesOf: Record<SourceName, (sample: AnySample) => Family[]> = {
+  procfs: familiesFrom('procfs'),
+  systeminformation: familiesFrom('systeminformation'),
+};
 
 /** `processFamilies` reads prom-client's process metrics (cached, see registry.ts). */
 export async function scrape(
@@ -52,7 +61,7 @@ export async function scrape(
     const sample = feed.latest(topic) as AnySample | undefined;
     if (!sample) return [];
     try {
-      return familiesOf(sample, source);
+      return familiesOf[source](sample);
     } catch (err) {
       // A reading this code cannot render costs its own topic's series, never the scrape.
       logger.warn({ err, topic }, 'series left out of the scrape: reading not renderable');

@@ -60,10 +60,13 @@ export interface Hub {
   close(): void;
 }
 
-/** One frame as each kind of response has it on its socket: chunked (HTTP/1.1) or as is (HTTP/1.0, read to close). */
+/**
+ * One frame as each kind of response has it on its socket: chunked (HTTP/1.1) or as is (HTTP/1.0, read to close).
+ * The chunked copy is made when the first client needs it: with no client, nothing but the frame is built.
+ */
 interface Wire {
   plain: Buffer;
-  chunked: Buffer;
+  chunked(): Buffer;
 }
 
 interface Client {
@@ -73,7 +76,10 @@ interface Client {
   topics: ReadonlySet<Topic>;
 }
 
-const wireOf = (frame: Buffer): Wire => ({ plain: frame, chunked: httpChunk(frame) });
+function wireOf(frame: Buffer): Wire {
+  let chunked: Buffer | undefined;
+  return { plain: frame, chunked: () => (chunked ??= httpChunk(frame)) };
+}
 const HEARTBEAT = wireOf(commentFrame('heartbeat'));
 
 export function createHub({ boot, items$, hello, sse, logger }: HubOptions): Hub {
@@ -96,7 +102,7 @@ export function createHub({ boot, items$, hello, sse, logger }: HubOptions): Hub
 
   /** Writes unless the client's unsent bytes would pass the bound; then cuts it. */
   const send = (client: Client, wire: Wire): boolean => {
-    const bytes = client.chunked ? wire.chunked : wire.plain;
+    const bytes = client.chunked ? wire.chunked() : wire.plain;
     const { socket } = client;
     if (socket.writableLength + bytes.length > sse.maxBufferedBytes) {
       counts.slow += 1;

@@ -75,6 +75,23 @@ describe('OpenMetrics 1.0', () => {
   });
 });
 
+describe('written lines kept per family object', () => {
+  it('a family of the same name built anew (the next sample) is written with its own values, in both formats', () => {
+    for (const write of [writeText, writeOpenMetrics]) {
+      expect(write([single('load1', 'h', 'gauge', 0.5)])).toContain('load1 0.5\n');
+      expect(write([single('load1', 'h', 'gauge', 0.75)])).toContain('load1 0.75\n');
+    }
+  });
+
+  it('the same family object is written alike by later scrapes, and text and OpenMetrics keep apart', () => {
+    const counter = single('served_total', 'h', 'counter', 3);
+    const text = writeText([counter]);
+    expect(writeOpenMetrics([counter])).toBe('# HELP served h\n# TYPE served counter\nserved_total 3\n# EOF\n');
+    expect(writeText([counter])).toBe(text);
+    expect(text).toBe('# HELP served_total h\n# TYPE served_total counter\nserved_total 3\n');
+  });
+});
+
 describe('family()', () => {
   it('leaves out counters that are negative or NaN, and values that are missing', () => {
     const f = family('c_total', 'h', 'counter', [

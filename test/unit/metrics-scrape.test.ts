@@ -91,6 +91,19 @@ describe('scrape', () => {
     }
   });
 
+  it('builds the families of a sample once: later scrapes of the same sample serve the same objects, a new sample its own', async () => {
+    const samples = [...PROCFS_SAMPLES];
+    const context = contextOf(samples, allSucceeded(samples));
+    const scrapeNow = () => scrape(context, new Registry(), NO_PROCESS_METRICS, () => NOW_MS);
+    const cpuFamily = (families: Family[]) => families.find((f) => f.name === 'node_cpu_seconds_total');
+    const first = await scrapeNow();
+    expect(cpuFamily(await scrapeNow())).toBe(cpuFamily(first));
+    samples[0] = { topic: 'cpu', data: {} as never, raw: { kind: 'counters', cpus: [cpu0(2)] } };
+    const next = await scrapeNow();
+    expect(cpuFamily(next)).not.toBe(cpuFamily(first));
+    expect(valueOf(next, 'node_cpu_seconds_total', { mode: 'iowait' })).toBe(2);
+  });
+
   it('a collector whose last sample failed: its last good series are left out and its success is 0', async () => {
     const statuses = [statusOf('cpu', true), statusOf('memory', true), statusOf('load', true), statusOf('disk', false, 3)];
     const families = await scrape(contextOf(PROCFS_SAMPLES, statuses), new Registry(), NO_PROCESS_METRICS, () => NOW_MS);
