@@ -73,7 +73,8 @@ export const configSchema = z.strictObject({
     .strictObject({
       cpu: z.strictObject(collectorShape('1s')).prefault({}),
       memory: z.strictObject(collectorShape('1s')).prefault({}),
-      load: z.strictObject(collectorShape('1s')).prefault({}),
+      // The kernel computes load averages every 5 s (LOAD_FREQ): a faster interval reads the same figures again.
+      load: z.strictObject(collectorShape('5s')).prefault({}),
       disk: z
         .strictObject({
           ...collectorShape('5s'),

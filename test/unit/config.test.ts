@@ -39,6 +39,7 @@ describe('config defaults', () => {
     expect(config.source).toBe('auto');
     expect(config.collectors.cpu).toEqual({ enabled: true, interval: 1000 });
     expect(config.collectors.disk.interval).toBe(5000);
+    expect(config.collectors.load.interval).toBe(5000);
     expect(config.collectors.disk.mountTimeout).toBe(5000);
     expect(config.sse).toEqual({ retry: 2000, heartbeat: 15_000, replay: 1024, maxClients: 10_000, maxBufferedBytes: 1_048_576, busyRetry: 30_000 });
     expect(enabledTopics(config)).toEqual(['cpu', 'memory', 'disk', 'load']);

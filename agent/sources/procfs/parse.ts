@@ -27,6 +27,8 @@ function toNumber(field: string, context: string): number {
 export function parseStat(text: string, userHz = 100): CpuCounters[] {
   const cpus: CpuCounters[] = [];
   for (const line of lines(text)) {
+    // Before splitting: the `intr` line holds a counter per interrupt, thousands of fields on a large server.
+    if (!line.startsWith('cpu')) continue;
     const fields = line.trim().split(/\s+/);
     const match = /^cpu(\d+)$/.exec(fields[0] ?? '');
     if (!match) continue;
