@@ -8,6 +8,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { RunningAgent } from '../../agent/agent';
 import { startTestAgent, stopTestAgents } from '../helpers/agent';
+import { untilTrue } from '../helpers/until';
 
 interface RawAnswer {
   /** 0 when the server closed without answering. */
@@ -55,6 +56,8 @@ function expectHarmless(answer: RawAnswer): void {
 let agent: RunningAgent;
 beforeAll(async () => {
   agent = await startTestAgent();
+  // Healthy before the garbage, so that a 503 after it means harm, not a collector's first sample still to come.
+  await untilTrue('the agent to be healthy', async () => (await get(agent, '/healthz')).status === 200);
 });
 afterAll(stopTestAgents);
 
