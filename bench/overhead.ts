@@ -16,7 +16,6 @@ const MAIN = join(ROOT, 'dist/agent/main.js');
 const COUNT_CHILDREN = join(ROOT, 'bench/count-children.js');
 /** The collectors issue #2 names for the comparison: the ones behind hostfeed's samples. */
 const NODE_EXPORTER_COLLECTORS = ['cpu', 'meminfo', 'filesystem', 'diskstats', 'loadavg'];
-const WARMUP_SECONDS = 15;
 
 export interface OverheadFigures {
   name: string;
@@ -68,7 +67,7 @@ function childCountOf(subject: Subject): Promise<number> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function benchOverhead(seconds = 60): Promise<OverheadFigures[]> {
+export async function benchOverhead(seconds = 60, warmupSeconds = 15): Promise<OverheadFigures[]> {
   const dir = mkdtempSync(join(tmpdir(), 'hostfeed-bench-'));
   const subjects: Subject[] = [];
   try {
@@ -84,8 +83,9 @@ export async function benchOverhead(seconds = 60): Promise<OverheadFigures[]> {
         await sleep(Math.max(0, startedAt + (tick + 1) * 1000 - Date.now()));
       }
     };
-    // Steady state: V8 finishes its start-up garbage collection in the first seconds, node_exporter has none.
-    await scrapeEverySecond(WARMUP_SECONDS);
+    // V8 finishes its start-up garbage collection in the first seconds; node_exporter has none. Its optimising
+    // compiler goes on for longer: code that runs once a second gets hot only after minutes (see README).
+    await scrapeEverySecond(warmupSeconds);
     const before = subjects.map((s) => cpuSecondsOf(pid(s)));
     const startedAt = Date.now();
     await scrapeEverySecond(seconds);

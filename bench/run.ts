@@ -1,6 +1,7 @@
 /**
  * npm run bench: each figure next to a peer measured in the same run. Loopback only; every process it starts is
- * ended by PID. BENCH_SECONDS shortens the overhead run (default 60); BENCH_ONLY=overhead,metrics,sse picks parts.
+ * ended by PID. BENCH_SECONDS sets the overhead run's measured time (default 60) and BENCH_WARMUP_SECONDS its warm-up
+ * (default 15); BENCH_ONLY=overhead,metrics,sse picks parts.
  */
 import { benchMetricsLatency } from './metrics-latency';
 import { benchOverhead } from './overhead';
@@ -10,10 +11,19 @@ const MiB = 2 ** 20;
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const ratio = (ours: number, peer: number) => `x${(ours / peer).toFixed(2)}`;
 
+function secondsFromEnv(name: string, fallback: number, min = 1): number {
+  const text = process.env[name];
+  if (text === undefined) return fallback;
+  const seconds = Number(text);
+  if (!Number.isInteger(seconds) || seconds < min) throw new Error(`${name}: expected a whole number of seconds from ${min}, got ${JSON.stringify(text)}`);
+  return seconds;
+}
+
 async function overhead(): Promise<void> {
-  const seconds = Number(process.env.BENCH_SECONDS ?? 60);
-  out(`overhead: default intervals, each scraped every second for ${seconds} s (CPU = own + children, /proc/<pid>/stat)`);
-  const figures = await benchOverhead(seconds);
+  const seconds = secondsFromEnv('BENCH_SECONDS', 60);
+  const warmup = secondsFromEnv('BENCH_WARMUP_SECONDS', 15, 0);
+  out(`overhead: default intervals, each scraped every second for ${seconds} s after ${warmup} s (CPU = own + children, /proc/<pid>/stat)`);
+  const figures = await benchOverhead(seconds, warmup);
   const peer = figures.find((f) => f.name === 'node_exporter')!;
   for (const f of figures) {
     const children = f.childProcesses === undefined ? '' : `  child processes ${f.childProcesses}`;
