@@ -40,7 +40,10 @@ const TOPIC_FAMILIES: { [T in Topic]: (raw: RawReadings[T], source: SourceName) 
  * servers) serve the same objects, whose written lines the exposition keeps.
  */
 function familiesFrom(source: SourceName): (sample: AnySample) => Family[] {
-  return weakMemo((sample) => (TOPIC_FAMILIES[sample.topic] as (raw: AnySample['raw'], source: SourceName) => Family[])(sample.raw, source));
+  return weakMemo((sample) => {
+    const build = TOPIC_FAMILIES[sample.topic] as (raw: AnySample['raw'], source: SourceName) => Family[];
+    return build(sample.raw, source);
+  });
 }
 
 const familiesOf: Record<SourceName, (sample: AnySample) => Family[]> = {
