@@ -56,6 +56,7 @@ export async function startAgent(config: Config, options: StartOptions): Promise
       intervalMs: config.collectors[collector.topic].interval,
       timeoutMs: collectorTimeout(config.collectors[collector.topic]),
     })),
+    { freshnessMs: config.sampling.freshness, idleGraceMs: config.sampling.idleGrace },
   );
   const context: AgentContext = {
     config,
@@ -77,6 +78,12 @@ export async function startAgent(config: Config, options: StartOptions): Promise
     viewerEndpoint(context),
   ];
   const server = createAgentServer(createApp(endpoints, logger), tls, logger);
+  // One teardown for a failed start and for stop: nothing of the agent may outlive either.
+  const release = () => {
+    feed.stop();
+    source.close?.();
+    for (const endpoint of endpoints) endpoint.close?.();
+  };
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -86,17 +93,19 @@ export async function startAgent(config: Config, options: StartOptions): Promise
       });
     });
   } catch (err) {
-    feed.stop();
+    release();
     throw err;
   }
   const { port } = server.address() as AddressInfo;
+  // One sample of every collector (a rate collector reads twice, the baseline gap apart): /healthz tells at once
+  // whether this host can be read, and the first clients get the latest of every topic. Then nothing is read until a
+  // scrape or a subscriber asks.
+  for (const topic of feed.topics) void feed.sample(topic, 0);
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= new Promise<void>((resolve) => {
-      feed.stop();
-      source.close?.();
-      for (const endpoint of endpoints) endpoint.close?.();
+      release();
       const cut = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
       server.closeIdleConnections();
       server.close(() => {

@@ -87,6 +87,20 @@ export const configSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  sampling: z
+    .strictObject({
+      /** A reading at most this old is served again to a scrape: concurrent scrapes, or one right after a live sample, share a read. */
+      freshness: duration.prefault('500ms'),
+      /** A topic keeps sampling this long after its last /events subscriber leaves, so a page reload keeps its rates. */
+      idleGrace: duration.prefault('30s'),
+    })
+    .prefault({}),
+  health: z
+    .strictObject({
+      /** /healthz answers 503 once a collector has failed this many reads in a row. */
+      failAfter: z.number().int().positive({ error: 'expected a positive whole number of reads' }).default(3),
+    })
+    .prefault({}),
   sse: z
     .strictObject({
       /** Sent as `retry:` once per connection. */
@@ -205,11 +219,11 @@ export function loadConfig(path: string, overrides: ConfigOverrides = {}): Confi
 }
 
 /**
- * Milliseconds a collector's sample may take before it counts as failed: by default the interval, within 1 to 10 s
- * (a first rate sample waits a baseline gap, which a 250 ms interval would not leave room for).
+ * Milliseconds a collector's read may take before it counts as failed: by default the interval, at most 10 s. A read
+ * is one pass over the host's files, never a wait: 250 ms is room enough.
  */
 export function collectorTimeout(config: CollectorConfig): number {
-  return config.timeout ?? Math.min(Math.max(config.interval, 1000), 10_000);
+  return config.timeout ?? Math.min(config.interval, 10_000);
 }
 
 export function enabledTopics(config: Config): Topic[] {

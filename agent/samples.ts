@@ -12,13 +12,23 @@ export interface RawReadings {
   load: LoadReading;
 }
 
-export interface Sample<T extends Topic = Topic> {
+/**
+ * One read of a collector: the raw reading, which is all /metrics needs, and the SSE payload derived from it. A rate
+ * needs two readings, so a rate collector's first read (or one after a long pause) is a baseline, without payload.
+ */
+export interface Reading<T extends Topic = Topic> {
   topic: T;
-  /** The SSE payload (its `ts` is the sample time). */
-  data: TopicPayload<T>;
+  /** The SSE payload (its `ts` is the sample time); absent from a baseline. */
+  data?: TopicPayload<T>;
   raw: RawReadings[T];
 }
 
+/** A reading with its payload: what the feed publishes. */
+export interface Sample<T extends Topic = Topic> extends Reading<T> {
+  data: TopicPayload<T>;
+}
+
+export type AnyReading = { [T in Topic]: Reading<T> }[Topic];
 export type AnySample = { [T in Topic]: Sample<T> }[Topic];
 
 export interface CollectorFailure {

@@ -1,8 +1,8 @@
 import { CPU_MODES, type CpuEvent, type CpuMode } from '../events';
-import type { Sample } from '../samples';
+import type { Reading } from '../samples';
 import type { CpuCounters, CpuReading, Source } from '../sources/types';
 import type { Collector } from './types';
-import { increase, ratio, waitBaselineGap } from './deltas';
+import { increase, isRateBase, ratio } from './deltas';
 
 type ModeRatios = CpuEvent['modes'];
 
@@ -67,28 +67,20 @@ export function usageFromRatios(reading: Extract<CpuReading, { kind: 'ratios' }>
 }
 
 export function createCpuCollector(source: Source, now: () => number = Date.now): Collector<'cpu'> {
-  let previous: Map<string, CpuCounters> | undefined;
-
-  async function readClamped(): Promise<CpuReading> {
-    const reading = await source.cpu();
-    if (reading.kind !== 'counters') return reading;
-    return { kind: 'counters', cpus: clampCounters(previous ?? new Map(), reading.cpus) };
-  }
+  let previous: { at: number; cpus: Map<string, CpuCounters> } | undefined;
 
   return {
     topic: 'cpu',
-    async collect(): Promise<Sample<'cpu'>> {
-      let reading = await readClamped();
-      if (reading.kind === 'counters' && !previous) {
-        previous = new Map(reading.cpus.map((c) => [c.cpu, c]));
-        await waitBaselineGap();
-        reading = await readClamped();
-      }
+    async collect(): Promise<Reading<'cpu'>> {
+      const reading = await source.cpu();
       const ts = now();
       if (reading.kind === 'ratios') return { topic: 'cpu', data: { ts, ...usageFromRatios(reading) }, raw: reading };
-      const derived = usageFromCounters(previous ?? new Map(), reading.cpus);
-      previous = new Map(reading.cpus.map((c) => [c.cpu, c]));
-      return { topic: 'cpu', data: { ts, ...derived }, raw: reading };
+      const counters: CpuReading = { kind: 'counters', cpus: clampCounters(previous?.cpus ?? new Map(), reading.cpus) };
+      const at = performance.now();
+      const base = previous && isRateBase(previous.at, at) ? previous.cpus : undefined;
+      previous = { at, cpus: new Map(counters.cpus.map((c) => [c.cpu, c])) };
+      if (!base) return { topic: 'cpu', raw: counters };
+      return { topic: 'cpu', data: { ts, ...usageFromCounters(base, counters.cpus) }, raw: counters };
     },
   };
 }

@@ -1,13 +1,13 @@
-import { firstValueFrom, timer } from 'rxjs';
-
 /**
- * Rates need two readings. The first collect() of a rate-based collector takes a baseline, waits this long and reads
- * again, so that its first sample is already a rate rather than an average since boot.
+ * Rates need two readings. A previous reading older than this is no base for a rate: after an hour nobody watched,
+ * a "live" figure averaged over that hour would mislead; the read becomes a baseline instead. Two minutes cover a
+ * Prometheus scraping every 15, 30 or 60 s, whose scrapes then keep the feed's figures current while nobody watches.
  */
-export const BASELINE_GAP_MS = 250;
+export const MAX_RATE_WINDOW_MS = 120_000;
 
-export function waitBaselineGap(): Promise<0> {
-  return firstValueFrom(timer(BASELINE_GAP_MS));
+/** Whether a reading taken at `previousAt` is a base for a rate at `at` (both on one monotonic clock, in ms). */
+export function isRateBase(previousAt: number, at: number): boolean {
+  return at - previousAt <= MAX_RATE_WINDOW_MS;
 }
 
 /** Increase of a counter between two readings; 0 when it went backwards (a reset or a kernel glitch). */

@@ -1,9 +1,8 @@
-import { performance } from 'node:perf_hooks';
 import type { DiskDevice, DiskEvent, Filesystem } from '../events';
 import type { DiskCollectorConfig } from '../config';
 import type { DiskStatsReading, MountReading, Source } from '../sources/types';
 import type { Collector } from './types';
-import { increase, perSecond, ratio, waitBaselineGap } from './deltas';
+import { increase, isRateBase, perSecond, ratio } from './deltas';
 
 /** /proc/diskstats counts 512-byte sectors whatever the device's own sector size. */
 const SECTOR_BYTES = 512;
@@ -52,28 +51,21 @@ export function createDiskCollector(source: Source, config: DiskCollectorConfig,
   const include = (mountpoint: string, fstype: string) => !mountPointsExclude.test(mountpoint) && !fsTypesExclude.test(fstype);
   let previous: { at: number; devices: Map<string, DiskStatsReading> } | undefined;
 
-  async function readDevices(): Promise<{ at: number; devices: DiskStatsReading[] | null }> {
-    const devices = await source.diskStats();
-    return { at: performance.now(), devices: devices && devices.filter((d) => !devicesExclude.test(d.device)) };
-  }
-
   return {
     topic: 'disk',
     async collect() {
-      const [mounts, first] = await Promise.all([source.mounts(include), readDevices()]);
-      let reading = first;
-      if (reading.devices && !previous) {
-        previous = { at: reading.at, devices: new Map(reading.devices.map((d) => [d.device, d])) };
-        await waitBaselineGap();
-        reading = await readDevices();
-      }
-      let devices: DiskDevice[] = [];
-      if (reading.devices && previous) {
-        devices = deviceRates(previous.devices, reading.devices, (reading.at - previous.at) / 1000);
-        previous = { at: reading.at, devices: new Map(reading.devices.map((d) => [d.device, d])) };
-      }
-      const data: DiskEvent = { ts: now(), filesystems: mounts.map(filesystemOf), devices };
-      return { topic: 'disk', data, raw: { mounts, devices: reading.devices } };
+      // The time of the diskstats read itself: statfs of a slow mount must not stretch the rate's interval.
+      const stamped = source.diskStats().then((read) => ({ at: performance.now(), read }));
+      const [mounts, { at, read }] = await Promise.all([source.mounts(include), stamped]);
+      const devices = read && read.filter((d) => !devicesExclude.test(d.device));
+      const raw = { mounts, devices };
+      const event = (rates: DiskDevice[]): DiskEvent => ({ ts: now(), filesystems: mounts.map(filesystemOf), devices: rates });
+      // Without per-device counters (systeminformation) there is no rate to wait for.
+      if (!devices) return { topic: 'disk', data: event([]), raw };
+      const base = previous && isRateBase(previous.at, at) ? previous : undefined;
+      previous = { at, devices: new Map(devices.map((d) => [d.device, d])) };
+      if (!base) return { topic: 'disk', raw };
+      return { topic: 'disk', data: event(deviceRates(base.devices, devices, (at - base.at) / 1000)), raw };
     },
   };
 }

@@ -6,7 +6,8 @@ import { constants, gzipSync } from 'node:zlib';
 import { Router, type Request } from 'express';
 import type { AgentContext, Endpoint } from '../context';
 import { OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE, writeOpenMetrics, writeText } from './exposition';
-import { cachedRegistryReader, createAgentRegistry, createProcessRegistry } from './registry';
+import { createProcessMetrics } from './process';
+import { createAgentRegistry } from './registry';
 import { scrape } from './scrape';
 
 /**
@@ -34,7 +35,8 @@ function negotiatedOnce(header: 'accept' | 'accept-encoding', negotiate: (req: R
 
 export function metricsEndpoint(context: AgentContext): Endpoint {
   const registry = context.metrics ?? createAgentRegistry();
-  const processFamilies = cachedRegistryReader(createProcessRegistry(), context.logger);
+  const processMetrics = createProcessMetrics();
+  const processFamilies = () => processMetrics.read();
   // Anything else (none, */*, an unknown type) gets the text format, as node_exporter does.
   const wantsOpenMetrics = negotiatedOnce('accept', (req) => req.accepts([TEXT, OPENMETRICS]) === OPENMETRICS);
   const takesGzip = negotiatedOnce('accept-encoding', (req) => req.acceptsEncodings('gzip') === 'gzip');

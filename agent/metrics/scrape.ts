@@ -1,12 +1,12 @@
 /**
- * What one scrape serves: the host's families from the latest sample of each collector whose last sample succeeded,
- * the inventory's, the agent's health and the registry's metrics. Reads no /proc and spawns nothing: the host's
- * figures all come from the feed (prom-client's process_* metrics read /proc/self, as they do in any Node service).
+ * What one scrape serves: the host's families from a fresh reading of each collector whose read succeeded, the
+ * inventory's, the agent's health and the registry's metrics. As node_exporter, the host is read when scraped (a
+ * reading younger than sampling.freshness is shared, see Feed.read); spawns nothing.
  */
 import type { Registry } from 'prom-client';
 import type { AgentContext } from '../context';
 import type { Topic } from '../events';
-import type { AnySample, RawReadings } from '../samples';
+import type { AnyReading, RawReadings } from '../samples';
 import type { Source } from '../sources/types';
 import { weakMemo } from '../weak-memo';
 import { agentHealthFamilies, servesSeries } from './agent-health';
@@ -36,17 +36,17 @@ const TOPIC_FAMILIES: { [T in Topic]: (raw: RawReadings[T], source: SourceName) 
 };
 
 /**
- * Each sample's families, built once: scrapes between two samples of a topic (disk's 5 s, several Prometheus
- * servers) serve the same objects, whose written lines the exposition keeps.
+ * Each reading's families, built once: scrapes that share a reading (several Prometheus servers, a scrape right
+ * after a live sample) serve the same objects, whose written lines the exposition keeps.
  */
-function familiesFrom(source: SourceName): (sample: AnySample) => Family[] {
-  return weakMemo((sample) => {
-    const build = TOPIC_FAMILIES[sample.topic] as (raw: AnySample['raw'], source: SourceName) => Family[];
-    return build(sample.raw, source);
+function familiesFrom(source: SourceName): (reading: AnyReading) => Family[] {
+  return weakMemo((reading) => {
+    const build = TOPIC_FAMILIES[reading.topic] as (raw: AnyReading['raw'], source: SourceName) => Family[];
+    return build(reading.raw, source);
   });
 }
 
-const familiesOf: Record<SourceName, (sample: AnySample) => Family[]> = {
+const familiesOf: Record<SourceName, (reading: AnyReading) => Family[]> = {
   procfs: familiesFrom('procfs'),
   systeminformation: familiesFrom('systeminformation'),
 };
@@ -59,12 +59,13 @@ export async function scrape(
   now: () => number = Date.now,
 ): Promise<Family[]> {
   const { feed, logger, source } = context;
+  await Promise.all(feed.topics.map((topic) => feed.read(topic)));
   const statuses = feed.status();
   const host = statuses.filter(servesSeries).flatMap(({ topic }) => {
-    const sample = feed.latest(topic) as AnySample | undefined;
-    if (!sample) return [];
+    const reading = feed.latest(topic) as AnyReading | undefined;
+    if (!reading) return [];
     try {
-      return familiesOf[source](sample);
+      return familiesOf[source](reading);
     } catch (err) {
       // A reading this code cannot render costs its own topic's series, never the scrape.
       logger.warn({ err, topic }, 'series left out of the scrape: reading not renderable');

@@ -48,6 +48,8 @@ export function eventsEndpoint({ config, feed, boot, version, source, inventory,
   const hub = createHub({
     boot,
     items$: feed.items$,
+    live: (topic) => feed.live(topic),
+    checkEvents: process.env.NODE_ENV === 'test' || logger.isLevelEnabled('debug'),
     hello: {
       agent: version,
       host: inventory.hostname,
@@ -99,8 +101,11 @@ export function eventsEndpoint({ config, feed, boot, version, source, inventory,
     hub.stream(res, query.topics, resume);
   });
 
-  router.get('/api/snapshot', (req, res) => {
+  // With nobody watching, the latest events may be old: each topic is read afresh unless its latest sample is younger
+  // than its interval (as it always is while it is sampled live).
+  router.get('/api/snapshot', async (req, res) => {
     const { topics } = parseFeedQuery(searchOf(req), feed.topics, ['topics']);
+    await Promise.all(topics.map((topic) => feed.sample(topic, feed.intervals[topic] ?? 0)));
     res.set('Cache-Control', 'no-store').json(hub.snapshot(topics));
   });
 

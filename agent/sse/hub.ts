@@ -2,7 +2,8 @@
  * The SSE fan-out. One subscription to the feed: each item is checked against the contract, numbered, framed once
  * and the same Buffer written to every client of its topic. A client whose unsent bytes would pass the bound is cut
  * (it can reconnect and resume), so a stuck client never holds more than maxBufferedBytes of the agent's memory.
- * One shared interval writes the heartbeats. A client costs a map entry and one 'close' listener, nothing else.
+ * Cost follows clients: a topic is sampled live only while some client takes it, and one shared interval writes the
+ * heartbeats only while some client is connected. A client costs a map entry and one 'close' listener, nothing else.
  *
  * Live events go straight to each client's socket, already in the response's transfer coding: express changes the
  * prototype of every response, which leaves V8 slow at every property read inside res.write(); at 10,000 clients
@@ -23,6 +24,13 @@ import { createReplayRing, type RingEntry } from './ring';
 export interface HubOptions {
   boot: string;
   items$: Observable<FeedItem>;
+  /** Live sampling of a topic, for as long as it is subscribed (Feed.live). */
+  live(topic: Topic): Observable<never>;
+  /**
+   * Check every event against the contract before sending it. The types already guarantee the shape; the check,
+   * about a tenth of an idle agent's CPU, runs in tests and at log level debug.
+   */
+  checkEvents: boolean;
   /** Every hello's payload but its `topics`, which are the connection's own. */
   hello: Omit<HelloEvent, 'topics'>;
   sse: Config['sse'];
@@ -82,7 +90,7 @@ function wireOf(frame: Buffer): Wire {
 }
 const HEARTBEAT = wireOf(commentFrame('heartbeat'));
 
-export function createHub({ boot, items$, hello, sse, logger }: HubOptions): Hub {
+export function createHub({ boot, items$, live, checkEvents, hello, sse, logger }: HubOptions): Hub {
   const ring = createReplayRing(sse.replay);
   const retry = retryFrame(sse.retry);
   const clients = new Map<ServerResponse, Client>();
@@ -93,11 +101,38 @@ export function createHub({ boot, items$, hello, sse, logger }: HubOptions): Hub
 
   const idAt = (seq: number) => formatEventId({ boot, seq });
 
+  /** Live sampling of each topic some client takes, and the heartbeats while any client is connected. */
+  const watching = new Map<Topic, Subscription>();
+  let heartbeats: Subscription | undefined;
+
+  const add = (client: Client) => {
+    clients.set(client.res, client);
+    heartbeats ??= interval(sse.heartbeat).subscribe(() => {
+      for (const each of clients.values()) send(each, HEARTBEAT);
+    });
+    for (const topic of client.topics) {
+      let subscribers = clientsByTopic.get(topic);
+      if (!subscribers) clientsByTopic.set(topic, (subscribers = new Set()));
+      subscribers.add(client);
+      if (!watching.has(topic)) watching.set(topic, live(topic).subscribe());
+    }
+  };
+
   const remove = (res: ServerResponse) => {
     const client = clients.get(res);
     if (!client) return;
     clients.delete(res);
-    for (const topic of client.topics) clientsByTopic.get(topic)?.delete(client);
+    for (const topic of client.topics) {
+      const subscribers = clientsByTopic.get(topic);
+      subscribers?.delete(client);
+      if (subscribers?.size) continue;
+      watching.get(topic)?.unsubscribe();
+      watching.delete(topic);
+    }
+    if (clients.size === 0) {
+      heartbeats?.unsubscribe();
+      heartbeats = undefined;
+    }
   };
 
   /** Writes unless the client's unsent bytes would pass the bound; then cuts it. */
@@ -116,8 +151,8 @@ export function createHub({ boot, items$, hello, sse, logger }: HubOptions): Hub
   };
 
   const publish = (item: FeedItem) => {
-    const checked = eventSchemas[item.topic].safeParse(item.data);
-    if (!checked.success) {
+    const checked = checkEvents ? eventSchemas[item.topic].safeParse(item.data) : undefined;
+    if (checked && !checked.success) {
       counts.eventsInvalid += 1;
       logger.error({ event: item.topic, issues: checked.error.issues }, 'sample breaks the event contract: not sent');
       return;
@@ -145,13 +180,7 @@ export function createHub({ boot, items$, hello, sse, logger }: HubOptions): Hub
     return { point: resume.id.seq, entries: missed.entries };
   };
 
-  const subscriptions = new Subscription();
-  subscriptions.add(items$.subscribe(publish));
-  subscriptions.add(
-    interval(sse.heartbeat).subscribe(() => {
-      for (const client of clients.values()) send(client, HEARTBEAT);
-    }),
-  );
+  const feed = items$.subscribe(publish);
 
   return {
     admission: () => (closed ? 'closed' : clients.size >= sse.maxClients ? 'full' : 'open'),
@@ -176,13 +205,7 @@ export function createHub({ boot, items$, hello, sse, logger }: HubOptions): Hub
       for (const frame of frames) res.write(frame);
       res.uncork();
       counts.eventsSent += frames.length - 1;
-      const client: Client = { res, socket, chunked: res.chunkedEncoding, topics };
-      clients.set(res, client);
-      for (const topic of topics) {
-        let subscribers = clientsByTopic.get(topic);
-        if (!subscribers) clientsByTopic.set(topic, (subscribers = new Set()));
-        subscribers.add(client);
-      }
+      add({ res, socket, chunked: res.chunkedEncoding, topics });
       res.once('close', () => remove(res));
     },
 
@@ -209,7 +232,7 @@ export function createHub({ boot, items$, hello, sse, logger }: HubOptions): Hub
     close() {
       if (closed) return;
       closed = true;
-      subscriptions.unsubscribe();
+      feed.unsubscribe();
       for (const res of [...clients.keys()]) {
         remove(res);
         res.end();

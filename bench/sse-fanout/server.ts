@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type RequestListener, type ServerRe
 import type { AddressInfo } from 'node:net';
 import { createChannel, createSession } from 'better-sse';
 import express from 'express';
-import { interval, Subject } from 'rxjs';
+import { interval, NEVER, Subject } from 'rxjs';
 import { parseConfig } from '../../agent/config';
 import type { AgentContext } from '../../agent/context';
 import type { CpuEvent } from '../../agent/events';
@@ -51,6 +51,9 @@ function hostfeed(): FanoutServer {
     intervals: { cpu: EVENT_INTERVAL_MS },
     latest: () => undefined,
     status: () => [],
+    read: async () => undefined,
+    sample: async () => undefined,
+    live: () => NEVER,
     stop: () => undefined,
   };
   const context: AgentContext = {

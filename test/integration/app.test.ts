@@ -17,10 +17,10 @@ describe('the app', () => {
     const starting = await until('only load missing', healthz, (res) => res.body.missing?.length === 1);
     expect(starting.status).toBe(503);
     expect(starting.headers['content-type']).toMatch(/json/);
-    expect(starting.body).toEqual({ status: 'starting', missing: ['load'] });
+    expect(starting.body).toEqual({ status: 'starting', missing: ['load'], failing: [] });
     fake.fail('load', undefined);
     const ready = await until('healthy', healthz, (res) => res.status === 200);
-    expect(ready.body).toEqual({ status: 'ok', missing: [] });
+    expect(ready.body).toEqual({ status: 'ok', missing: [], failing: [] });
   });
 
   it('/api/schema has one definition per event type, generated from the contract', async () => {

@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, startCli, type RunningCli } from '../helpers/cli';
+import { until } from '../helpers/until';
 
 const dir = mkdtempSync(join(tmpdir(), 'hostfeed-cli-'));
 function configFile(name: string, body: unknown): string {
@@ -43,20 +44,31 @@ describe('the hostfeed command', () => {
     expect(cli.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(cli.stdout()).toContain(`metrics  ${cli.url}/metrics`);
     const seen = await waitForHealthy(cli.url);
-    expect(seen.at(-1)).toEqual({ status: 200, body: { status: 'ok', missing: [] } });
+    expect(seen.at(-1)).toEqual({ status: 200, body: { status: 'ok', missing: [], failing: [] } });
     const startedAt = Date.now();
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toEqual({ code: 0, signal: null });
     expect(Date.now() - startedAt).toBeLessThan(5000);
   });
 
-  it('answers 503 naming the collectors that have not sampled yet', async () => {
-    const slow = configFile('slow-disk.json', { port: 0, collectors: { disk: { interval: '1h', timeout: '10s' } } });
-    const cli = await start(['--config', slow]);
-    const res = await fetch(`${cli.url}/healthz`);
-    // The first disk sample takes a baseline read and a 250 ms gap, so right after start it is still missing.
-    expect(res.status).toBe(503);
-    expect(await res.json()).toEqual({ status: 'starting', missing: expect.arrayContaining(['disk']) });
+  it('answers 503 naming the collectors that cannot read the host, then "failing" once they fail health.failAfter reads', async () => {
+    // A procfs with what the start needs (stat, for the boot time) and nothing else: cpu reads, the others cannot.
+    const empty = mkdtempSync(join(dir, 'proc-'));
+    copyFileSync(join(__dirname, '../fixtures/proc/stat'), join(empty, 'stat'));
+    const broken = configFile('no-proc.json', { port: 0, procfsRoot: empty, health: { failAfter: 2 } });
+    const cli = await start(['--config', broken]);
+    const healthz = async () => {
+      const res = await fetch(`${cli.url}/healthz`);
+      return { status: res.status, body: (await res.json()) as { status: string; missing: string[]; failing: { collector: string; error: string }[] } };
+    };
+    const first = await healthz();
+    expect(first.status).toBe(503);
+    expect(first.body.missing).toEqual(expect.arrayContaining(['disk', 'load', 'memory']));
+    // Each probe of a failing agent reads the failing collectors again in the background: no scrape is needed.
+    const failing = await until('failing', healthz, (h) => h.body.status === 'failing' && h.body.failing.length === 3);
+    expect(failing.body.missing).not.toContain('cpu');
+    expect(failing.status).toBe(503);
+    expect(failing.body.failing.find((f) => f.collector === 'memory')?.error).toContain(join(empty, 'meminfo'));
   });
 
   it('answers unknown paths with a JSON 404', async () => {

@@ -42,15 +42,34 @@ describe('cpu', () => {
     expect(returned[1].seconds.user).toBe(1);
   });
 
-  it('the first sample is already a rate, from a baseline read just before', async () => {
+  it('the first read is a baseline without payload; the next is a rate over the two', async () => {
     const fake = createFakeSource();
-    const sample = await createCpuCollector(fake.source, () => 42).collect();
+    const collector = createCpuCollector(fake.source, () => 42);
+    const baseline = await collector.collect();
+    expect(baseline.data).toBeUndefined();
+    expect(baseline.raw.kind).toBe('counters');
+    const sample = await collector.collect();
     expect(fake.reads.cpu).toBe(2);
-    expect(sample.data.ts).toBe(42);
+    expect(sample.data?.ts).toBe(42);
     // The fake advances 0.3 user, 0.1 system, 0.6 idle per read on each CPU.
-    expect(sample.data.usage).toBeCloseTo(0.4);
-    expect(sample.data.cores).toHaveLength(2);
-    expect(sample.raw.kind).toBe('counters');
+    expect(sample.data?.usage).toBeCloseTo(0.4);
+    expect(sample.data?.cores).toHaveLength(2);
+  });
+
+  it('a previous read older than two minutes is no base for a rate: the read is a baseline again', async () => {
+    jest.useFakeTimers({ now: 0 });
+    try {
+      const fake = createFakeSource();
+      const collector = createCpuCollector(fake.source);
+      await collector.collect();
+      jest.advanceTimersByTime(60_000);
+      expect((await collector.collect()).data).toBeDefined();
+      jest.advanceTimersByTime(121_000);
+      expect((await collector.collect()).data).toBeUndefined();
+      expect((await collector.collect()).data).toBeDefined();
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('systeminformation ratios pass through without iowait', () => {
@@ -118,18 +137,22 @@ describe('disk', () => {
   it('applies the mount point, fstype and device exclusions', async () => {
     const fake = createFakeSource();
     const config = parseConfig({ collectors: { disk: { mountPointsExclude: '^/$', devicesExclude: '^sda$' } } }, 'test');
-    const sample = await createDiskCollector(fake.source, config.collectors.disk).collect();
-    expect(sample.data.filesystems).toEqual([]);
-    expect(sample.data.devices).toEqual([]);
+    const collector = createDiskCollector(fake.source, config.collectors.disk);
+    await collector.collect();
+    const sample = await collector.collect();
+    expect(sample.data?.filesystems).toEqual([]);
+    expect(sample.data?.devices).toEqual([]);
     expect(sample.raw.devices).toEqual([]);
   });
 
-  it('the first sample already has device rates', async () => {
+  it('the first read is a baseline; the next has device rates', async () => {
     const fake = createFakeSource();
-    const sample = await createDiskCollector(fake.source, parseConfig({}, 'test').collectors.disk).collect();
+    const collector = createDiskCollector(fake.source, parseConfig({}, 'test').collectors.disk);
+    expect((await collector.collect()).data).toBeUndefined();
+    const sample = await collector.collect();
     expect(fake.reads.diskStats).toBe(2);
-    expect(sample.data.devices).toHaveLength(1);
-    expect(sample.data.devices[0].readBytesPerSecond).toBeGreaterThan(0);
-    expect(sample.data.filesystems.map((f) => f.mountpoint)).toEqual(['/']);
+    expect(sample.data?.devices).toHaveLength(1);
+    expect(sample.data?.devices[0].readBytesPerSecond).toBeGreaterThan(0);
+    expect(sample.data?.filesystems.map((f) => f.mountpoint)).toEqual(['/']);
   });
 });

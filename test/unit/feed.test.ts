@@ -1,57 +1,162 @@
-import { firstValueFrom, filter, take, toArray } from 'rxjs';
-import { createFeed, type Feed } from '../../agent/feed';
+/**
+ * The feed on jest's fake clock: what it reads, and when, is decided by who asks, never by how fast this machine is.
+ */
+import type { Subscription } from 'rxjs';
+import { createFeed, type CollectorSchedule, type Feed } from '../../agent/feed';
 import type { Collector } from '../../agent/collectors/types';
+import { createCpuCollector } from '../../agent/collectors/cpu';
 import { createLoadCollector } from '../../agent/collectors/load';
 import { createMemoryCollector } from '../../agent/collectors/memory';
 import type { FeedItem } from '../../agent/samples';
 import { createFakeSource } from '../helpers/fake-source';
 
-const feeds: Feed[] = [];
-afterEach(() => feeds.splice(0).forEach((feed) => feed.stop()));
+const FRESHNESS_MS = 500;
+const GRACE_MS = 30_000;
+const BASELINE_GAP_MS = 250;
 
-function start(...schedules: Parameters<typeof createFeed>[0]): Feed {
-  const feed = createFeed(schedules);
-  feeds.push(feed);
+let feed: Feed;
+let seen: FeedItem[];
+let subscriptions: Subscription[];
+
+beforeEach(() => {
+  jest.useFakeTimers({ now: 1_000_000 });
+  subscriptions = [];
+});
+afterEach(() => {
+  subscriptions.forEach((s) => s.unsubscribe());
+  feed?.stop();
+  jest.useRealTimers();
+});
+
+function start(...schedules: CollectorSchedule[]): Feed {
+  feed = createFeed(schedules, { freshnessMs: FRESHNESS_MS, idleGraceMs: GRACE_MS, baselineGapMs: BASELINE_GAP_MS });
+  seen = [];
+  subscriptions.push(feed.items$.subscribe((item) => seen.push(item)));
   return feed;
 }
 
-const items = (feed: Feed, count: number, topic?: string): Promise<FeedItem[]> =>
-  firstValueFrom(feed.items$.pipe(filter((item) => !topic || item.topic === topic), take(count), toArray()));
+const watch = (topic: Parameters<Feed['live']>[0]) => {
+  const subscription = feed.live(topic).subscribe();
+  subscriptions.push(subscription);
+  return subscription;
+};
+const topics = () => seen.map((item) => item.topic);
 
-describe('feed', () => {
-  it('samples each collector on its own interval and keeps the latest', async () => {
+describe('feed: nothing is read unless asked', () => {
+  it('reads no collector while nobody watches and nobody scrapes, and leaves no timer', async () => {
     const fake = createFakeSource();
-    const feed = start(
-      { collector: createLoadCollector(fake.source), intervalMs: 20, timeoutMs: 1000 },
-      { collector: createMemoryCollector(fake.source), intervalMs: 200, timeoutMs: 1000 },
-    );
-    const loads = await items(feed, 5, 'load');
-    expect(loads.map((i) => i.topic)).toEqual(['load', 'load', 'load', 'load', 'load']);
-    expect(feed.latest('load')?.data).toEqual(loads[4].data);
-    // In the same ~100 ms the 200 ms collector has sampled once, at start.
-    expect(fake.reads.memory).toBe(1);
-    expect(feed.intervals).toEqual({ load: 20, memory: 200 });
+    start({ collector: createLoadCollector(fake.source), intervalMs: 1000, timeoutMs: 1000 });
+    await jest.advanceTimersByTimeAsync(3_600_000);
+    expect(fake.reads.load).toBe(0);
+    expect(jest.getTimerCount()).toBe(0);
   });
 
-  it('a source that throws becomes collector-error items and the collector keeps trying', async () => {
+  it('a read reads once; concurrent reads and reads within the freshness bound share it', async () => {
+    const fake = createFakeSource();
+    start({ collector: createLoadCollector(fake.source), intervalMs: 1000, timeoutMs: 1000 });
+    await Promise.all([feed.read('load'), feed.read('load')]);
+    expect(fake.reads.load).toBe(1);
+    await jest.advanceTimersByTimeAsync(FRESHNESS_MS);
+    await feed.read('load');
+    expect(fake.reads.load).toBe(1);
+    await jest.advanceTimersByTimeAsync(1);
+    await feed.read('load');
+    expect(fake.reads.load).toBe(2);
+    expect(topics()).toEqual(['load', 'load']);
+    expect(feed.latest('load')?.data).toEqual((seen[1] as { data: unknown }).data);
+  });
+
+  it("a rate collector's read is a baseline: kept for /metrics, not published; a sample reads again after the gap", async () => {
+    const fake = createFakeSource();
+    start({ collector: createCpuCollector(fake.source), intervalMs: 1000, timeoutMs: 1000 });
+    await feed.read('cpu');
+    expect(feed.latest('cpu')?.raw.kind).toBe('counters');
+    expect(feed.latest('cpu')?.data).toBeUndefined();
+    expect(seen).toEqual([]);
+    const sampled = feed.sample('cpu', 1000);
+    await jest.advanceTimersByTimeAsync(BASELINE_GAP_MS);
+    await sampled;
+    // The read before the gap was within two minutes of the first: already a rate, no second read needed.
+    expect(fake.reads.cpu).toBe(2);
+    expect(topics()).toEqual(['cpu']);
+  });
+
+  it('a sample with no recent base reads twice, the baseline gap apart', async () => {
+    const fake = createFakeSource();
+    start({ collector: createCpuCollector(fake.source), intervalMs: 1000, timeoutMs: 1000 });
+    let done = false;
+    void feed.sample('cpu', 1000).then(() => (done = true));
+    await jest.advanceTimersByTimeAsync(BASELINE_GAP_MS - 1);
+    expect([fake.reads.cpu, done]).toEqual([1, false]);
+    await jest.advanceTimersByTimeAsync(1);
+    expect([fake.reads.cpu, done]).toEqual([2, true]);
+    expect(topics()).toEqual(['cpu']);
+  });
+});
+
+describe('feed: live sampling follows its subscribers', () => {
+  it('the first subscriber starts ticking at the interval; after the last leaves it stops once the grace is over', async () => {
+    const fake = createFakeSource();
+    start(
+      { collector: createLoadCollector(fake.source), intervalMs: 1000, timeoutMs: 1000 },
+      { collector: createMemoryCollector(fake.source), intervalMs: 1000, timeoutMs: 1000 },
+    );
+    const first = watch('load');
+    const second = watch('load');
+    await jest.advanceTimersByTimeAsync(0);
+    expect(fake.reads.load).toBe(1);
+    await jest.advanceTimersByTimeAsync(5000);
+    expect(fake.reads.load).toBe(6);
+    expect(fake.reads.memory).toBe(0);
+    first.unsubscribe();
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(fake.reads.load).toBe(7);
+    second.unsubscribe();
+    await jest.advanceTimersByTimeAsync(GRACE_MS - 1000);
+    expect(fake.reads.load).toBe(7 + GRACE_MS / 1000 - 1);
+    await jest.advanceTimersByTimeAsync(2000);
+    const afterGrace = fake.reads.load;
+    await jest.advanceTimersByTimeAsync(3_600_000);
+    expect(fake.reads.load).toBe(afterGrace);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('a subscriber back within the grace keeps the same ticking: no new baseline for a rate collector', async () => {
+    const fake = createFakeSource();
+    start({ collector: createCpuCollector(fake.source), intervalMs: 1000, timeoutMs: 1000 });
+    watch('cpu').unsubscribe();
+    await jest.advanceTimersByTimeAsync(BASELINE_GAP_MS);
+    expect(topics()).toEqual(['cpu']);
+    await jest.advanceTimersByTimeAsync(GRACE_MS - 2000);
+    const readsBefore = fake.reads.cpu;
+    watch('cpu');
+    await jest.advanceTimersByTimeAsync(0);
+    // Not an immediate extra read: the ticking that went on through the grace goes on.
+    expect(fake.reads.cpu).toBe(readsBefore);
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(fake.reads.cpu).toBe(readsBefore + 1);
+    expect(topics().every((t) => t === 'cpu')).toBe(true);
+  });
+
+  it('a source that throws becomes collector-error items, and live sampling keeps trying', async () => {
     const fake = createFakeSource();
     fake.fail('load', 'boom');
-    const feed = start({ collector: createLoadCollector(fake.source), intervalMs: 20, timeoutMs: 1000 });
-    const failures = await items(feed, 3, 'collector-error');
-    expect(failures.map((f) => f.data)).toEqual([
+    start({ collector: createLoadCollector(fake.source), intervalMs: 1000, timeoutMs: 1000 });
+    watch('load');
+    await jest.advanceTimersByTimeAsync(2000);
+    expect(seen.map((f) => f.data)).toEqual([
       expect.objectContaining({ collector: 'load', message: "couldn't collect load: boom", consecutive: 1 }),
       expect.objectContaining({ consecutive: 2 }),
       expect.objectContaining({ consecutive: 3 }),
     ]);
     expect(feed.latest('load')).toBeUndefined();
     fake.fail('load', undefined);
-    const [recovered] = await items(feed, 1, 'load');
-    expect(recovered.topic).toBe('load');
-    const [status] = feed.status();
-    expect(status).toMatchObject({ topic: 'load', lastSuccess: true, consecutiveFailures: 0, errorsTotal: 3 });
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(topics().at(-1)).toBe('load');
+    expect(feed.status()).toEqual([expect.objectContaining({ topic: 'load', lastSuccess: true, consecutiveFailures: 0, errorsTotal: 3 })]);
   });
 
-  it('a collector that never answers times out without stalling the others, and is never run twice at once', async () => {
+  it('a collector that never answers times out, is never run twice at once, and does not stall the others', async () => {
     const fake = createFakeSource();
     let inFlight = 0;
     let maxInFlight = 0;
@@ -63,29 +168,37 @@ describe('feed', () => {
         return new Promise(() => undefined);
       },
     };
-    const feed = start(
+    start(
       { collector: hanging, intervalMs: 10, timeoutMs: 100 },
       { collector: createMemoryCollector(fake.source), intervalMs: 20, timeoutMs: 1000 },
     );
-    const [timedOut] = await items(feed, 1, 'collector-error');
-    expect(timedOut.data).toMatchObject({ collector: 'load', message: "couldn't collect load: timed out after 100ms" });
-    // Ticks that came while the first attempt hung were skipped, not queued: one attempt per 100 ms timeout.
-    expect(maxInFlight).toBe(1);
-    expect(fake.reads.memory).toBeGreaterThanOrEqual(4);
-    expect(feed.latest('memory')).toBeDefined();
+    watch('load');
+    watch('memory');
+    // A scrape's read and the ticks that come while it hangs join it rather than starting another.
+    void feed.read('load');
+    await jest.advanceTimersByTimeAsync(99);
+    expect([inFlight, maxInFlight]).toEqual([1, 1]);
+    expect(seen.filter((item) => item.topic === 'memory')).toHaveLength(5);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(seen.find((item) => item.topic === 'collector-error')?.data).toMatchObject({
+      collector: 'load',
+      message: "couldn't collect load: timed out after 100ms",
+    });
     expect(feed.status().find((s) => s.topic === 'load')).toMatchObject({ lastSuccess: false, errorsTotal: 1 });
   });
 
-  it('stop() ends every timer and completes the stream', async () => {
+  it('stop() ends live ticking and completes the stream', async () => {
     const fake = createFakeSource();
-    const feed = start({ collector: createLoadCollector(fake.source), intervalMs: 10, timeoutMs: 1000 });
-    await items(feed, 2, 'load');
+    start({ collector: createLoadCollector(fake.source), intervalMs: 10, timeoutMs: 1000 });
+    watch('load');
+    await jest.advanceTimersByTimeAsync(20);
     let completed = false;
     feed.items$.subscribe({ complete: () => (completed = true) });
     feed.stop();
     const readsAtStop = fake.reads.load;
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    await jest.advanceTimersByTimeAsync(GRACE_MS);
     expect(fake.reads.load).toBe(readsAtStop);
     expect(completed).toBe(true);
+    expect(jest.getTimerCount()).toBe(0);
   });
 });

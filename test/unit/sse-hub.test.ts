@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import { Subject } from 'rxjs';
+import { Observable, Subject } from 'rxjs';
 import { parseConfig } from '../../agent/config';
 import type { Topic } from '../../agent/events';
 import { silentLogger } from '../../agent/logger';
@@ -71,14 +71,21 @@ afterEach(() => hubs.splice(0).forEach((hub) => hub.close()));
 function setup(sse: Record<string, unknown> = {}) {
   const items = new Subject<FeedItem>();
   const logger = silentLogger();
-  const hub = createHub({ boot: BOOT, items$: items, hello: HELLO, sse: parseConfig({ sse }, 'test').sse, logger });
+  /** Live subscriptions the hub holds on each topic. */
+  const watched: Partial<Record<Topic, number>> = {};
+  const live = (topic: Topic) =>
+    new Observable<never>(() => {
+      watched[topic] = (watched[topic] ?? 0) + 1;
+      return () => (watched[topic] = watched[topic]! - 1);
+    });
+  const hub = createHub({ boot: BOOT, items$: items, live, checkEvents: true, hello: HELLO, sse: parseConfig({ sse }, 'test').sse, logger });
   hubs.push(hub);
   const connect = (topics: Topic[] = ['load', 'memory'], resume: ResumeRequest = { kind: 'fresh' }) => {
     const res = new FakeResponse();
     hub.stream(res as unknown as ServerResponse, topics, resume);
     return res;
   };
-  return { items, hub, connect, logger };
+  return { items, hub, connect, logger, watched };
 }
 
 describe('SSE hub', () => {
@@ -171,7 +178,7 @@ describe('SSE hub', () => {
     expect(error).toHaveBeenCalledWith(expect.objectContaining({ event: 'load' }), 'sample breaks the event contract: not sent');
   });
 
-  it('writes heartbeats from one shared interval', async () => {
+  it('writes heartbeats from one shared interval, which runs only while a client is connected', async () => {
     jest.useFakeTimers();
     try {
       const { connect } = setup({ heartbeat: '1s' });
@@ -179,9 +186,32 @@ describe('SSE hub', () => {
       jest.advanceTimersByTime(3000);
       expect(a.text().match(/^: heartbeat$/gm)).toHaveLength(3);
       expect(b.text().match(/^: heartbeat$/gm)).toHaveLength(3);
+      const withClients = jest.getTimerCount();
+      a.emit('close');
+      expect(jest.getTimerCount()).toBe(withClients);
+      b.emit('close');
+      expect(jest.getTimerCount()).toBe(withClients - 1);
+      jest.advanceTimersByTime(3000);
+      expect(b.text().match(/^: heartbeat$/gm)).toHaveLength(3);
     } finally {
       jest.useRealTimers();
     }
+  });
+
+  it('holds one live subscription per topic some client takes, from its first client to its last', () => {
+    const { connect, watched, hub } = setup();
+    expect(watched).toEqual({});
+    const both = connect(['load', 'memory']);
+    const loadOnly = connect(['load']);
+    expect(watched).toEqual({ load: 1, memory: 1 });
+    both.emit('close');
+    expect(watched).toEqual({ load: 1, memory: 0 });
+    connect(['memory']);
+    expect(watched).toEqual({ load: 1, memory: 1 });
+    loadOnly.emit('close');
+    expect(watched).toEqual({ load: 0, memory: 1 });
+    hub.close();
+    expect(watched).toEqual({ load: 0, memory: 0 });
   });
 
   it('forgets a client that goes, and on close ends every stream and leaves the feed', () => {

@@ -1,0 +1,85 @@
+/**
+ * The agent's own process_* and nodejs_* families, read when scraped and never in between. prom-client's default
+ * metrics keep a libuv timer for event-loop delay (its resolution wakes the process all day: at 10 ms, 100 times a
+ * second; at 1 s, a lag figure that is mostly the resolution) and a GC observer, and read /proc/self/status on every
+ * scrape: costs an idle exporter must not pay. Names, types and units are prom-client's, so Node dashboards work.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { createHistogram } from 'node:perf_hooks';
+import { family, single, type Family } from './family';
+
+/** /proc/self/limits' soft "Max open files", read once: an agent's fd limit is set when it starts. */
+function maxFds(): number | undefined {
+  try {
+    const line = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return line ? Number(line[1]) : undefined;
+  } catch {
+    return undefined; // not Linux
+  }
+}
+
+function openFds(): number | undefined {
+  try {
+    return readdirSync('/proc/self/fd').length;
+  } catch {
+    return undefined;
+  }
+}
+
+/** How late a callback queued now runs: the event loop's lag at this moment, in nanoseconds. */
+function measureLag(): Promise<number> {
+  const queued = process.hrtime.bigint();
+  return new Promise((resolve) => setImmediate(() => resolve(Number(process.hrtime.bigint() - queued))));
+}
+
+export interface ProcessMetrics {
+  /** The families as of now; measures the event loop's lag on the way. */
+  read(): Promise<Family[]>;
+}
+
+export function createProcessMetrics(): ProcessMetrics {
+  const startTimeSeconds = Math.round(Date.now() / 1000 - process.uptime());
+  const fdLimit = maxFds();
+  const [major, minor, patch] = process.versions.node.split('.');
+  // Lag measured at each scrape since start: an idle agent's true lag, with no timer between scrapes.
+  const lags = createHistogram();
+
+  return {
+    async read() {
+      const lagNs = await measureLag();
+      lags.record(Math.max(1, lagNs));
+      const cpu = process.cpuUsage();
+      const memory = process.memoryUsage();
+      const seconds = (ns: number) => ns / 1e9;
+      const lagFamily = (suffix: string, help: string, ns: number) => single(`nodejs_eventloop_lag_${suffix}_seconds`, help, 'gauge', seconds(ns));
+      return [
+        single('process_cpu_user_seconds_total', 'Total user CPU time spent in seconds.', 'counter', cpu.user / 1e6),
+        single('process_cpu_system_seconds_total', 'Total system CPU time spent in seconds.', 'counter', cpu.system / 1e6),
+        single('process_cpu_seconds_total', 'Total user and system CPU time spent in seconds.', 'counter', (cpu.user + cpu.system) / 1e6),
+        single('process_start_time_seconds', 'Start time of the process since unix epoch in seconds.', 'gauge', startTimeSeconds),
+        single('process_resident_memory_bytes', 'Resident memory size in bytes.', 'gauge', memory.rss),
+        single('process_open_fds', 'Number of open file descriptors.', 'gauge', openFds()),
+        single('process_max_fds', 'Maximum number of open file descriptors.', 'gauge', fdLimit),
+        single('nodejs_heap_size_total_bytes', 'Process heap size from Node.js in bytes.', 'gauge', memory.heapTotal),
+        single('nodejs_heap_size_used_bytes', 'Process heap size used from Node.js in bytes.', 'gauge', memory.heapUsed),
+        single('nodejs_external_memory_bytes', 'Node.js external memory size in bytes.', 'gauge', memory.external),
+        single('nodejs_eventloop_lag_seconds', 'Lag of event loop in seconds, measured at this scrape.', 'gauge', seconds(lagNs)),
+        lagFamily('min', 'The minimum recorded event loop delay, over the scrapes since start.', lags.min),
+        lagFamily('max', 'The maximum recorded event loop delay, over the scrapes since start.', lags.max),
+        lagFamily('mean', 'The mean of the recorded event loop delays, over the scrapes since start.', lags.mean),
+        lagFamily('stddev', 'The standard deviation of the recorded event loop delays, over the scrapes since start.', lags.stddev),
+        lagFamily('p50', 'The 50th percentile of the recorded event loop delays, over the scrapes since start.', lags.percentile(50)),
+        lagFamily('p90', 'The 90th percentile of the recorded event loop delays, over the scrapes since start.', lags.percentile(90)),
+        lagFamily('p99', 'The 99th percentile of the recorded event loop delays, over the scrapes since start.', lags.percentile(99)),
+        family('nodejs_active_resources', 'Number of active resources that are currently keeping the event loop alive, grouped by async resource type.', 'gauge', countBy(process.getActiveResourcesInfo())),
+        family('nodejs_version_info', 'Node.js version info.', 'gauge', [[{ version: process.version, major: major!, minor: minor!, patch: patch! }, 1]]),
+      ];
+    },
+  };
+}
+
+function countBy(types: string[]): [Record<string, string>, number][] {
+  const counts = new Map<string, number>();
+  for (const type of types) counts.set(type, (counts.get(type) ?? 0) + 1);
+  return [...counts].map(([type, count]) => [{ type }, count]);
+}
