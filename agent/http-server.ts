@@ -37,8 +37,15 @@ const CONNECT_REFUSAL = (() => {
   ].join('\r\n');
 })();
 
+/**
+ * How long an idle keep-alive connection is kept. Node's 5 s default closes it between two scrapes, so Prometheus
+ * (15 s, 30 s or 60 s apart) opens a new connection, and a TLS handshake, for every scrape.
+ */
+const KEEP_ALIVE_MS = 75_000;
+
 export function createAgentServer(app: RequestListener, tls: TlsCredentials | undefined, logger: Logger): AgentServer {
   const server: AgentServer = tls ? createHttps({ ...LIMITS, ...tls }, app) : createHttp(LIMITS, app);
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
 
   // Node hands CONNECT to this event and, without a listener, closes the socket with no answer at all.
   server.on('connect', (_req, socket: Duplex) => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { get, type IncomingHttpHeaders } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { Gauge } from 'prom-client';
@@ -6,6 +7,8 @@ import { parseConfig } from '../../agent/config';
 import { silentLogger } from '../../agent/logger';
 import { waitForUrl } from '../../bench/processes';
 import { createFakeSource, type FakeSourceControls } from '../helpers/fake-source';
+import { startTestAgent, stopTestAgents } from '../helpers/agent';
+import { parseExposition } from '../helpers/exposition';
 import { untilTrue } from '../helpers/until';
 
 const PROMETHEUS_ACCEPT =
@@ -90,18 +93,47 @@ describe('GET /metrics', () => {
 });
 
 describe('a scrape', () => {
-  it('reads nothing from the source: it serves the latest samples', async () => {
+  it('reads the host once per scrape, as node_exporter, and nothing between scrapes', async () => {
     const fake = createFakeSource();
-    const hourly = { interval: '1h' };
-    const config = parseConfig({ port: 0, collectors: { cpu: hourly, memory: hourly, load: hourly, disk: hourly } }, 'test');
+    // Sampling freshness of 1 ms: no two of these sequential scrapes share a reading.
+    const config = parseConfig({ port: 0, sampling: { freshness: '1ms' } }, 'test');
     const agent = await startAgent(config, { logger: silentLogger(), source: fake.source });
     try {
       await waitForUrl(`${agent.url}/healthz`);
+      // The start samples every topic once; cpu and disk read twice (a baseline, then the rate).
+      await untilTrue('the start sample', async () => fake.reads.cpu === 2 && fake.reads.diskStats === 2);
       const before = { ...fake.reads };
       for (let i = 0; i < 3; i++) expect((await scrape(agent)).body.toString()).toMatch(/^node_cpu_seconds_total\{/m);
-      expect(fake.reads).toEqual(before);
+      const read = Object.fromEntries(Object.entries(fake.reads).map(([method, count]) => [method, count - before[method as keyof typeof before]]));
+      expect(read).toEqual({ cpu: 3, memory: 3, load: 3, mounts: 3, diskStats: 3, inventory: 0 });
     } finally {
       await agent.stop();
     }
+  });
+});
+
+describe("the agent's own process families", () => {
+  afterEach(stopTestAgents);
+
+  it('tell the CPU time and memory /proc/self tells, and the true event-loop lag (not a monitor resolution)', async () => {
+    const agent = await startTestAgent();
+    const ticks = () => {
+      const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, USER_HZ
+    };
+    const cpuBefore = ticks();
+    const families = parseExposition((await scrape(agent)).body.toString());
+    const cpuAfter = ticks();
+    const value = (name: string) => families.get(name)?.samples[0]?.value;
+    // /proc counts in 10 ms ticks: the exported figure lies between the two readings, within one tick.
+    expect(value('process_cpu_seconds_total')).toBeGreaterThanOrEqual(cpuBefore - 0.01);
+    expect(value('process_cpu_seconds_total')).toBeLessThanOrEqual(cpuAfter + 0.01);
+    expect(value('process_cpu_seconds_total')).toBeCloseTo(value('process_cpu_user_seconds_total')! + value('process_cpu_system_seconds_total')!, 6);
+    const maxFds = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))![1];
+    expect(value('process_max_fds')).toBe(Number(maxFds));
+    expect(value('process_start_time_seconds')).toBeCloseTo(Date.now() / 1000 - process.uptime(), -1);
+    // prom-client's monitor at 1 s resolution made an idle agent report a median lag of about 1 s.
+    expect(value('nodejs_eventloop_lag_p50_seconds')).toBeLessThan(0.5);
+    expect(families.get('nodejs_version_info')?.samples[0]?.labels.version).toBe(process.version);
   });
 });
