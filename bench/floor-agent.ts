@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import { machine, release, version } from 'node:os';
+import { hostname, machine, release, type, version } from 'node:os';
 import { constants, gzipSync } from 'node:zlib';
 
 const [port, mountPointsExclude, fsTypesExclude, devicesExclude] = process.argv.slice(2);
@@ -25,7 +25,8 @@ const DISK_COLUMNS: [number, string, number][] = [
   [7, 'write_time_seconds_total', 1e-3],
   [9, 'io_time_seconds_total', 1e-3],
 ];
-const UNAME = `node_uname_info{machine="${machine()}",release="${release()}",version="${version()}"} 1\n`;
+const DOMAIN = readFileSync('/proc/sys/kernel/domainname', 'utf8').trim();
+const UNAME = `node_uname_info{domainname="${DOMAIN}",machine="${machine()}",nodename="${hostname()}",release="${release()}",sysname="${type()}",version="${version()}"} 1\n`;
 
 const lines = (file: string) => readFileSync(`/proc/${file}`, 'utf8').trimEnd().split('\n');
 
@@ -42,7 +43,8 @@ function cpu(): string {
 function memory(): string {
   return lines('meminfo')
     .map((line) => /^(\S+):\s+(\d+)( kB)?$/.exec(line))
-    .map((m) => (m ? `node_memory_${m[1].replace(/\((.*)\)/, '_$1')}_bytes ${Number(m[2]) * (m[3] ? 1024 : 1)}\n` : ''))
+    // As node_exporter: a figure in kB is bytes, one without a unit (HugePages_Total) a count.
+    .map((m) => (m ? `node_memory_${m[1].replace(/\((.*)\)/, '_$1')}${m[3] ? '_bytes' : ''} ${Number(m[2]) * (m[3] ? 1024 : 1)}\n` : ''))
     .join('');
 }
 
@@ -82,12 +84,22 @@ async function filesystems(): Promise<string> {
     .join('');
 }
 
+/** The samples grouped by family, each after its TYPE line (counters end in _total), as the format wants. */
+function exposition(text: string): string {
+  const families = new Map<string, string[]>();
+  for (const line of text.split('\n').filter(Boolean)) {
+    const name = line.slice(0, line.search(/[{ ]/));
+    families.set(name, [...(families.get(name) ?? []), line]);
+  }
+  return [...families].map(([name, samples]) => `# TYPE ${name} ${name.endsWith('_total') ? 'counter' : 'gauge'}\n${samples.join('\n')}\n`).join('');
+}
+
 const server = createServer(async (req, res) => {
   if (req.url !== '/metrics') {
     res.writeHead(404).end();
     return;
   }
-  const body = cpu() + memory() + load() + disks() + (await filesystems()) + UNAME;
+  const body = exposition(cpu() + memory() + load() + disks() + (await filesystems()) + UNAME);
   const gzip = /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
   res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', ...(gzip && { 'Content-Encoding': 'gzip' }) });
   res.end(gzip ? gzipSync(body, { level: constants.Z_BEST_SPEED }) : body);

@@ -6,17 +6,15 @@
  * node_exporter with the collectors behind hostfeed's families, and beside C Netdata at its defaults when installed.
  * Loopback only; every process is ended by PID.
  */
-import { join } from 'node:path';
 import { parseConfig } from '../agent/config';
 import { startAgentProcess } from './agent-process';
 import { readEvents, type EventsReader } from './events-reader';
+import { startFloorAgent } from './floor';
 import { netdataMissing, startNetdata } from './netdata';
 import { startNodeExporter } from './node-exporter';
-import { freePort, startProcess, stopProcess, waitForUrl } from './processes';
 import { treeCpuSecondsOf, treeRssBytesOf } from './procstat';
 import { startScrapeLoop, type ScrapeCounts, type ScrapeLoop } from './scrape-loop';
 
-const FLOOR_AGENT = join(__dirname, 'floor-agent.js');
 /** The collectors issue 11 names for the comparison: the ones behind hostfeed's samples. */
 const NODE_EXPORTER_COLLECTORS = ['cpu', 'meminfo', 'filesystem', 'diskstats', 'loadavg', 'uname'];
 
@@ -81,28 +79,16 @@ interface RunningSubject {
   stop(): Promise<void>;
 }
 
-async function startFloor(scenario: Scenario): Promise<RunningSubject> {
-  const { mountPointsExclude, fsTypesExclude, devicesExclude } = parseConfig({}, 'bench').collectors.disk;
-  const port = await freePort();
-  const { child, output } = startProcess(process.execPath, [FLOOR_AGENT, String(port), mountPointsExclude, fsTypesExclude, devicesExclude]);
-  const metricsUrl = `http://127.0.0.1:${port}/metrics`;
-  try {
-    await waitForUrl(metricsUrl);
-  } catch (err) {
-    await stopProcess(child);
-    throw new Error(`the floor agent did not start (${(err as Error).message}); its output: ${output()}`);
-  }
-  return { scenario, kind: 'floor', pid: child.pid!, metricsUrl, stop: () => stopProcess(child) };
-}
-
 async function startSubject(scenario: Scenario, kind: SubjectKind): Promise<RunningSubject> {
   switch (kind) {
     case 'hostfeed': {
       const agent = await startAgentProcess({}, { countChildren: true });
       return { scenario, kind, pid: agent.child.pid!, metricsUrl: `${agent.url}/metrics`, childProcesses: agent.childProcesses, stop: agent.stop };
     }
-    case 'floor':
-      return startFloor(scenario);
+    case 'floor': {
+      const floor = await startFloorAgent();
+      return { scenario, kind, pid: floor.child.pid!, metricsUrl: floor.metricsUrl, stop: floor.stop };
+    }
     case 'node_exporter': {
       // hostfeed's default exclusions are upstream node_exporter's (Debian patches its own build's defaults).
       const peer = await startNodeExporter(parseConfig({}, 'bench'), NODE_EXPORTER_COLLECTORS);
