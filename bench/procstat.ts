@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** Kernel's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
-const USER_HZ = 100;
+export const USER_HZ = 100;
 
 /** The fields of /proc/<pid>/stat after the command name, which may hold spaces: counted from after its ')'. */
 function statFields(pid: number): string[] {
