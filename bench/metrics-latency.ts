@@ -3,19 +3,13 @@
  * sequential scrapes on loopback over one keep-alive connection each, as Prometheus scrapes (its Accept and gzip),
  * alternating between the two so that both see the same machine. The agent runs in this process, sampling as usual.
  */
-import { Agent, request } from 'node:http';
-import { performance } from 'node:perf_hooks';
 import { startAgent } from '../agent/agent';
 import { parseConfig } from '../agent/config';
 import { silentLogger } from '../agent/logger';
 import { startNodeExporter } from './node-exporter';
 import { waitForUrl } from './processes';
+import { scrapeConnection, timeScrape } from './scrape';
 
-/** What Prometheus 2.x sends on every scrape. */
-const PROMETHEUS_HEADERS = {
-  accept: 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
-  'accept-encoding': 'gzip',
-};
 const WARMUP_SCRAPES = 20;
 
 export interface LatencyFigures {
@@ -31,20 +25,6 @@ export interface MetricsLatency {
   ratio: { median: number; p99: number };
 }
 
-/** One scrape, body read to its end; milliseconds. */
-function timeScrape(url: string, agent: Agent): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const req = request(url, { agent, headers: PROMETHEUS_HEADERS }, (res) => {
-      res.on('data', () => undefined);
-      res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - started) : reject(new Error(`${url}: HTTP ${res.statusCode}`))));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 function figuresOf(samples: number[]): LatencyFigures {
   const sorted = [...samples].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
@@ -54,7 +34,7 @@ function figuresOf(samples: number[]): LatencyFigures {
 export async function benchMetricsLatency(scrapes = 200): Promise<MetricsLatency> {
   const config = parseConfig({ port: 0 }, 'bench');
   const agent = await startAgent(config, { logger: silentLogger() });
-  const connections = [new Agent({ keepAlive: true, maxSockets: 1 }), new Agent({ keepAlive: true, maxSockets: 1 })];
+  const connections = [scrapeConnection(), scrapeConnection()];
   try {
     await waitForUrl(`${agent.url}/healthz`);
     const nodeExporter = await startNodeExporter(config);

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { descendantsOf, isRunning } from './procstat';
 
 /** A free loopback port (the kernel picks it; another process could take it before us, which a bench can live with). */
 export function freePort(): Promise<number> {
@@ -46,4 +47,24 @@ export function stopProcess(child: ChildProcess): Promise<void> {
     });
     child.kill('SIGTERM');
   });
+}
+
+/**
+ * Ends a process and what it started: the process first (an agent ends its own plugins), then, by PID, whatever of
+ * its tree as it was is still alive, with SIGTERM and after a grace SIGKILL.
+ */
+export async function stopProcessTree(child: ChildProcess): Promise<void> {
+  const tree = child.pid === undefined ? [] : descendantsOf(child.pid);
+  await stopProcess(child);
+  const alive = () => tree.filter(isRunning);
+  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+    for (const pid of alive()) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // ended since
+      }
+    }
+    for (const deadline = Date.now() + 5000; alive().length > 0 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

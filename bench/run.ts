@@ -1,15 +1,17 @@
 /**
  * npm run bench: each figure next to a peer measured in the same run. Loopback only; every process it starts is
- * ended by PID. BENCH_SECONDS sets the overhead run's measured time (default 60) and BENCH_WARMUP_SECONDS its warm-up
- * (default 15); BENCH_ONLY=overhead,metrics,sse picks parts.
+ * ended by PID. BENCH_ONLY=overhead,rss1000,start,metrics,sse picks parts (default: all). The overhead part (issue
+ * 11's scenarios A, B, C, two repetitions) measures BENCH_SECONDS (default 180) after BENCH_WARMUP_SECONDS (default
+ * 120) per repetition: about 10 minutes at the defaults.
  */
 import { benchMetricsLatency } from './metrics-latency';
 import { benchOverhead } from './overhead';
+import { MB, mark, overheadReport } from './overhead-report';
+import { benchClientsRss, RSS_1000_CLIENTS_TARGET_BYTES } from './rss-clients';
 import { benchSseFanout, sseFanoutReport } from './sse-fanout';
+import { benchStart } from './start';
 
-const MiB = 2 ** 20;
 const out = (line: string) => process.stdout.write(`${line}\n`);
-const ratio = (ours: number, peer: number) => `x${(ours / peer).toFixed(2)}`;
 
 function secondsFromEnv(name: string, fallback: number, min = 1): number {
   const text = process.env[name];
@@ -20,16 +22,22 @@ function secondsFromEnv(name: string, fallback: number, min = 1): number {
 }
 
 async function overhead(): Promise<void> {
-  const seconds = secondsFromEnv('BENCH_SECONDS', 60);
-  const warmup = secondsFromEnv('BENCH_WARMUP_SECONDS', 15, 0);
-  out(`overhead: default intervals, each scraped every second for ${seconds} s after ${warmup} s (CPU = own + children, /proc/<pid>/stat)`);
-  const figures = await benchOverhead(seconds, warmup);
-  const peer = figures.find((f) => f.name === 'node_exporter')!;
-  for (const f of figures) {
-    const children = f.childProcesses === undefined ? '' : `  child processes ${f.childProcesses}`;
-    out(
-      `  ${f.name.padEnd(30)} CPU ${f.cpuSecondsPerMinute.toFixed(3)} s/min (${ratio(f.cpuSecondsPerMinute, peer.cpuSecondsPerMinute)} node_exporter)  RSS ${(f.rssBytes / MiB).toFixed(1)} MiB${children}`,
-    );
+  const seconds = secondsFromEnv('BENCH_SECONDS', 180);
+  const warmup = secondsFromEnv('BENCH_WARMUP_SECONDS', 120, 0);
+  out(overheadReport(await benchOverhead(warmup, seconds)));
+}
+
+async function rss1000(): Promise<void> {
+  const [hostfeed, peer] = await benchClientsRss();
+  out(`RSS with ${hostfeed.clients} SSE clients on /events (peak over 10 s, default config, MB = 10^6 bytes)`);
+  out(`  hostfeed    ${(hostfeed.peakRssBytes / MB).toFixed(1)} MB (target <= ${RSS_1000_CLIENTS_TARGET_BYTES / MB} MB: ${mark(hostfeed.peakRssBytes <= RSS_1000_CLIENTS_TARGET_BYTES)})`);
+  out(`  better-sse  ${(peer.peakRssBytes / MB).toFixed(1)} MB (the fan-out bench's server, one cpu event a second): hostfeed x${(hostfeed.peakRssBytes / peer.peakRssBytes).toFixed(2)}`);
+}
+
+async function start(): Promise<void> {
+  out('start: spawn to the first /healthz 200 (polled every 10 ms), dist/ up to date; median (each start)');
+  for (const { command, seconds, median, targetSeconds } of await benchStart()) {
+    out(`  ${command.padEnd(24)} median ${median.toFixed(2)} s (${seconds.map((s) => s.toFixed(2)).join(' ')}) (target < ${targetSeconds} s: ${mark(median < targetSeconds)})`);
   }
 }
 
@@ -45,7 +53,7 @@ async function sse(): Promise<void> {
   out(sseFanoutReport(await benchSseFanout()));
 }
 
-const PARTS: Record<string, () => Promise<void>> = { overhead, metrics, sse };
+const PARTS: Record<string, () => Promise<void>> = { overhead, rss1000, start, metrics, sse };
 
 async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY?.split(',') ?? Object.keys(PARTS);

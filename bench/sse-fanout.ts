@@ -13,8 +13,8 @@ import { rssBytesOf } from './procstat';
 import type { ClientsCommand, ClientsMessage } from './sse-fanout/clients';
 import { EVENT_INTERVAL_MS, SERVER_KINDS, type ServerKind } from './sse-fanout/server';
 
-const SERVER_SCRIPT = join(__dirname, 'sse-fanout', 'server.js');
-const CLIENTS_SCRIPT = join(__dirname, 'sse-fanout', 'clients.js');
+export const SERVER_SCRIPT = join(__dirname, 'sse-fanout', 'server.js');
+export const CLIENTS_SCRIPT = join(__dirname, 'sse-fanout', 'clients.js');
 /** Clients per client process: two processes at 10,000, as many as this machine has cores. */
 const CLIENTS_PER_PROCESS = 5000;
 /** Events stamped in this window count; the clients get this long again for the last ones to arrive. */
@@ -44,13 +44,13 @@ function openFilesLimit(): number {
 }
 
 /** A node child with IPC, its soft open-files limit raised to the hard one (the shell execs node: same PID). */
-function startChild(script: string, args: string[]): ChildProcess {
+export function startChild(script: string, args: string[]): ChildProcess {
   return spawn('/bin/sh', ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"', process.execPath, script, ...args], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
 }
 
-function nextMessage<T>(child: ChildProcess, what: string, timeoutMs: number): Promise<T> {
+export function nextMessage<T>(child: ChildProcess, what: string, timeoutMs: number): Promise<T> {
   return new Promise((resolve, reject) => {
     const timeout = setTimeout(() => done(new Error(`${what}: no answer within ${timeoutMs} ms`)), timeoutMs);
     const onExit = (code: number | null) => done(new Error(`${what}: process exited (${code}) before answering`));
