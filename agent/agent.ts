@@ -5,6 +5,7 @@ import { collectorTimeout, type Config } from './config';
 import { authEndpoint } from './auth/endpoint';
 import type { AgentContext, Endpoint } from './context';
 import { createCollectors } from './collectors';
+import { capConnections } from './connection-cap';
 import { createFeed, type Feed } from './feed';
 import { healthEndpoint } from './health';
 import { hardeningEndpoint } from './http-hardening';
@@ -76,7 +77,8 @@ export async function startAgent(config: Config, options: StartOptions): Promise
     eventsEndpoint(context),
     viewerEndpoint(context),
   ];
-  const server = createAgentServer(createApp(endpoints, logger), tls, logger);
+  const server = createAgentServer(createApp(endpoints, logger, config.trustProxy), tls, logger);
+  capConnections(server, config.server.maxConnections, logger, context.metrics);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -1,7 +1,8 @@
 /**
  * The SSE fan-out. One subscription to the feed: each item is checked against the contract, numbered, framed once
  * and the same Buffer written to every client of its topic. A client whose unsent bytes would pass the bound is cut
- * (it can reconnect and resume), so a stuck client never holds more than maxBufferedBytes of the agent's memory.
+ * (it can reconnect and resume), so a stuck client never holds more than maxBufferedBytes of the agent's memory; so is
+ * a client whose socket has not drained for stallTimeout, however few bytes wait (see ./stall.ts).
  * One shared interval writes the heartbeats. A client costs a map entry and one 'close' listener, nothing else.
  *
  * Live events go straight to each client's socket, already in the response's transfer coding: express changes the
@@ -19,6 +20,7 @@ import { commentFrame, eventFrame, httpChunk, retryFrame } from './frame';
 import { formatEventId, type EventId, type ResumeRequest } from './ids';
 import { createLatestEvents } from './latest';
 import { createReplayRing, type RingEntry } from './ring';
+import { hasStalled, type BacklogWatch } from './stall';
 
 export interface HubOptions {
   boot: string;
@@ -36,14 +38,15 @@ export interface HubStats {
   eventsPublished: number;
   /** Events written to clients: one per event per client, hello, replays and snapshots included. */
   eventsSent: number;
-  clientsCut: { slow: number };
-  /** Connections turned away at maxClients. */
-  clientsBusy: number;
+  clientsCut: Record<CutReason, number>;
   /** Samples not sent because they broke the contract (a collector bug, logged). */
   eventsInvalid: number;
 }
 
 export type Admission = 'open' | 'full' | 'closed';
+
+/** slow: its unsent bytes would pass maxBufferedBytes; stall: its socket has not drained for stallTimeout. */
+export type CutReason = 'slow' | 'stall';
 
 export interface Hub {
   admission(): Admission;
@@ -52,7 +55,7 @@ export interface Hub {
    * or latest events, then live ones.
    */
   stream(res: ServerResponse, topics: readonly Topic[], resume: ResumeRequest): void;
-  /** For a client beyond maxClients: how long it should wait, and the whole stream telling it so. */
+  /** For a client refused a stream (./admission.ts): how long it should wait, and the whole stream telling it so. */
   refuse(resume: ResumeRequest): { retryMs: number; body: Buffer };
   snapshot(topics: readonly Topic[]): Snapshot;
   stats(): HubStats;
@@ -69,7 +72,7 @@ interface Wire {
   chunked(): Buffer;
 }
 
-interface Client {
+interface Client extends BacklogWatch {
   res: ServerResponse;
   socket: Socket;
   chunked: boolean;
@@ -88,7 +91,8 @@ export function createHub({ boot, items$, hello, sse, logger }: HubOptions): Hub
   const clients = new Map<ServerResponse, Client>();
   const clientsByTopic = new Map<Topic, Set<Client>>();
   const latest = createLatestEvents();
-  const counts = { eventsPublished: 0, eventsSent: 0, slow: 0, clientsBusy: 0, eventsInvalid: 0 };
+  const counts = { eventsPublished: 0, eventsSent: 0, eventsInvalid: 0 };
+  const cuts: Record<CutReason, number> = { slow: 0, stall: 0 };
   let closed = false;
 
   const idAt = (seq: number) => formatEventId({ boot, seq });
@@ -100,13 +104,18 @@ export function createHub({ boot, items$, hello, sse, logger }: HubOptions): Hub
     for (const topic of client.topics) clientsByTopic.get(topic)?.delete(client);
   };
 
-  /** Writes unless the client's unsent bytes would pass the bound; then cuts it. */
+  /** Writes unless the client has stalled or its unsent bytes would pass the bound; then cuts it. */
   const send = (client: Client, wire: Wire): boolean => {
     const bytes = client.chunked ? wire.chunked() : wire.plain;
     const { socket } = client;
-    if (socket.writableLength + bytes.length > sse.maxBufferedBytes) {
-      counts.slow += 1;
-      logger.debug({ unsentBytes: socket.writableLength }, 'SSE client cut: not reading');
+    const cut: CutReason | undefined = hasStalled(client, socket.writableLength, sse.stallTimeout)
+      ? 'stall'
+      : socket.writableLength + bytes.length > sse.maxBufferedBytes
+        ? 'slow'
+        : undefined;
+    if (cut) {
+      cuts[cut] += 1;
+      logger.debug({ reason: cut, unsentBytes: socket.writableLength }, 'SSE client cut: not reading');
       remove(client.res);
       client.res.destroy();
       return false;
@@ -187,7 +196,6 @@ export function createHub({ boot, items$, hello, sse, logger }: HubOptions): Hub
     },
 
     refuse(resume) {
-      counts.clientsBusy += 1;
       const retryMs = sse.busyRetry + Math.floor((Math.random() * sse.busyRetry) / 2);
       // Its own id back, so that the retry resumes where it would have; `<boot>-0` ("nothing yet") otherwise.
       const id: EventId = resume.kind === 'from' ? resume.id : { boot, seq: 0 };
@@ -201,8 +209,7 @@ export function createHub({ boot, items$, hello, sse, logger }: HubOptions): Hub
       clients: clients.size,
       eventsPublished: counts.eventsPublished,
       eventsSent: counts.eventsSent,
-      clientsCut: { slow: counts.slow },
-      clientsBusy: counts.clientsBusy,
+      clientsCut: { ...cuts },
       eventsInvalid: counts.eventsInvalid,
     }),
 
