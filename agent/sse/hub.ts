@@ -185,7 +185,8 @@ export function createHub({ boot, items$, hello, sse, logger }: HubOptions): Hub
       for (const frame of frames) res.write(frame);
       res.uncork();
       counts.eventsSent += frames.length - 1;
-      const client: Client = { res, socket, chunked: res.chunkedEncoding, topics };
+      // backlogSince from the start: every client keeps one shape, and the broadcast loop stays monomorphic.
+      const client: Client = { res, socket, chunked: res.chunkedEncoding, topics, backlogSince: undefined };
       clients.set(res, client);
       for (const topic of topics) {
         let subscribers = clientsByTopic.get(topic);
