@@ -62,7 +62,7 @@ function positiveWhole(what: string) {
 }
 
 /** Connections server.maxConnections keeps beyond sse.maxClients: scrapes, probes and page loads still get one. */
-export const CONNECTIONS_BEYOND_SSE = 64;
+const CONNECTIONS_BEYOND_SSE = 64;
 
 /** The keys every collector has. */
 const collectorShape = (interval: string) => ({
