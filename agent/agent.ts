@@ -5,6 +5,7 @@ import { collectorTimeout, type Config } from './config';
 import { authEndpoint } from './auth/endpoint';
 import type { AgentContext, Endpoint } from './context';
 import { createCollectors } from './collectors';
+import { capConnections } from './connection-cap';
 import { createFeed, type Feed } from './feed';
 import { healthEndpoint } from './health';
 import { hardeningEndpoint } from './http-hardening';
@@ -77,7 +78,8 @@ export async function startAgent(config: Config, options: StartOptions): Promise
     eventsEndpoint(context),
     viewerEndpoint(context),
   ];
-  const server = createAgentServer(createApp(endpoints, logger), tls, logger);
+  const server = createAgentServer(createApp(endpoints, logger, config.trustProxy), tls, logger);
+  capConnections(server, config.server.maxConnections, logger, context.metrics);
   // One teardown for a failed start and for stop: nothing of the agent may outlive either.
   const release = () => {
     feed.stop();

@@ -3,6 +3,7 @@
  * JSON Schema that editors complete agent.config.json with.
  */
 import { readFileSync } from 'node:fs';
+import express from 'express';
 import { z } from 'zod';
 import { authConfigSchema } from './auth/schema';
 import { parseDuration } from './duration';
@@ -40,6 +41,28 @@ const regex = z.string().refine(
   },
   { error: 'expected a valid regular expression' },
 );
+
+/**
+ * An entry of express's `trust proxy` list: an address, a CIDR range or netmask, or loopback, linklocal, uniquelocal.
+ * express (proxy-addr) is the judge, so what passes here is what it will use.
+ */
+const trustedProxy = z.string().superRefine((entry, ctx) => {
+  try {
+    express().set('trust proxy', [entry]);
+  } catch (err) {
+    const why = (err as Error).message;
+    ctx.addIssue({ code: 'custom', message: `expected an address, a range like "10.0.0.0/8", "loopback", "linklocal" or "uniquelocal" (${why})`, input: entry });
+  }
+});
+
+/** A count, with the same one-line error whether it is negative, zero, fractional or not a number. */
+function positiveWhole(what: string) {
+  const error = `expected a positive whole number of ${what}`;
+  return z.number({ error }).int({ error }).positive({ error });
+}
+
+/** Connections server.maxConnections keeps beyond sse.maxClients: scrapes, probes and page loads still get one. */
+const CONNECTIONS_BEYOND_SSE = 64;
 
 /** The keys every collector has. */
 const collectorShape = (interval: string) => ({
@@ -110,12 +133,30 @@ export const configSchema = z.strictObject({
       /** Events kept for Last-Event-ID replay. */
       replay: z.number().int().positive({ error: 'expected a positive whole number of events' }).default(1024),
       maxClients: z.number().int().positive({ error: 'expected a positive whole number of clients' }).default(10000),
+      /**
+       * Streams one client address may hold (an IPv6 client by its /64). 64 covers a browser's tabs or a small team
+       * behind one NAT; behind a proxy not named in trustProxy every viewer shares the proxy's address.
+       */
+      maxClientsPerAddress: positiveWhole('clients').default(64),
       /** A client with more unsent bytes than this is cut (it can reconnect and resume). */
       maxBufferedBytes: z.number().int().positive({ error: 'expected a positive number of bytes' }).default(1048576),
       /** Beyond maxClients, EventSource is told to retry after this long (plus up to half again, so retries spread). */
       busyRetry: duration.prefault('30s'),
+      /** A client whose socket has had unsent bytes this long without draining is cut, however few they are. */
+      stallTimeout: duration.prefault('60s'),
     })
     .prefault({}),
+  server: z
+    .strictObject({
+      /**
+       * Open connections of every kind; beyond it Node drops new ones unanswered. Room for 10,000 SSE clients and
+       * the rest, inside the open-file limits of a systemd service (524,288) or a container (1,048,576).
+       */
+      maxConnections: positiveWhole('connections').default(10240),
+    })
+    .prefault({}),
+  /** Proxies whose X-Forwarded-For names the client (for sse.maxClientsPerAddress); none by default. */
+  trustProxy: z.array(trustedProxy, { error: 'expected a list of proxy addresses or ranges' }).default([]),
   cors: z
     .strictObject({
       /** Origins allowed to read /events and /api/* from a browser, e.g. "https://grafana.example.com"; "*" for any. */
@@ -171,12 +212,18 @@ function describeIssues(origin: string, issues: z.core.$ZodIssue[]): string[] {
 export function parseConfig(raw: unknown, origin: string): Config {
   const result = configSchema.safeParse(raw, { reportInput: true });
   if (!result.success) throw new ConfigError(describeIssues(origin, result.error.issues));
-  const { viewer, cors } = result.data;
+  const { viewer, cors, sse, server } = result.data;
   if (viewer.warn > viewer.critical) {
     throw new ConfigError([`${origin}: viewer.warn: expected at most viewer.critical (${viewer.critical}), got ${viewer.warn}`]);
   }
   if (cors.credentials && cors.origins.includes('*')) {
     throw new ConfigError([`${origin}: cors.credentials: browsers refuse credentials with the origin "*": list the origins instead`]);
+  }
+  if (sse.maxClients > server.maxConnections - CONNECTIONS_BEYOND_SSE) {
+    const most = server.maxConnections - CONNECTIONS_BEYOND_SSE;
+    throw new ConfigError([
+      `${origin}: sse.maxClients: expected at most server.maxConnections - ${CONNECTIONS_BEYOND_SSE} (${most}), so that /metrics and /healthz still get in; got ${sse.maxClients}`,
+    ]);
   }
   return result.data;
 }

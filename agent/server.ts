@@ -2,11 +2,15 @@ import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Endpoint } from './context';
 import type { Logger } from './logger';
 
-/** The express app: each endpoint's router in order, then a JSON 404, then errors as JSON without a stack. */
-export function createApp(endpoints: Endpoint[], logger: Logger): Express {
+/**
+ * The express app: each endpoint's router in order, then a JSON 404, then errors as JSON without a stack. req.ip is
+ * the client's address, found through X-Forwarded-For only as far as the proxies `trustProxy` lists.
+ */
+export function createApp(endpoints: Endpoint[], logger: Logger, trustProxy: readonly string[] = []): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.set('trust proxy', trustProxy);
   for (const endpoint of endpoints) app.use(endpoint.router);
   app.use((req, res) => {
     res.status(404).json({ error: 'not found', path: req.path });

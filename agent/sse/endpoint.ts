@@ -4,8 +4,10 @@
  */
 import cors from 'cors';
 import { Router, type Request, type Response } from 'express';
+import type { Config } from '../config';
 import type { AgentContext, Endpoint } from '../context';
 import { eventsJsonSchema } from '../events';
+import { clientAddress, createStreamAdmission, type Refusal } from './admission';
 import { retryFrame } from './frame';
 import { createHub, type HubStats } from './hub';
 import { resumeRequest } from './ids';
@@ -44,6 +46,11 @@ function writeStreamHead(res: Response): void {
   res.flushHeaders();
 }
 
+const LIMIT_REACHED: Record<Refusal, (sse: Config['sse']) => string> = {
+  max_clients: (sse) => `at the limit of ${sse.maxClients} SSE clients`,
+  per_address: (sse) => `at the limit of ${sse.maxClientsPerAddress} SSE clients from one address`,
+};
+
 export function eventsEndpoint({ config, feed, boot, version, source, inventory, logger, metrics }: AgentContext): EventsEndpoint {
   const hub = createHub({
     boot,
@@ -63,7 +70,8 @@ export function eventsEndpoint({ config, feed, boot, version, source, inventory,
     sse: config.sse,
     logger,
   });
-  if (metrics) registerSseMetrics(metrics, hub.stats);
+  const admission = createStreamAdmission(config.sse, logger);
+  if (metrics) registerSseMetrics(metrics, hub.stats, admission.refused);
   const schema = eventsJsonSchema();
   const router = Router();
 
@@ -75,21 +83,23 @@ export function eventsEndpoint({ config, feed, boot, version, source, inventory,
   router.get('/events', (req, res) => {
     const query = parseFeedQuery(searchOf(req), feed.topics, ['topics', 'lastEventId']);
     const resume = resumeRequest(req.get('Last-Event-ID'), query.lastEventId);
-    const admission = hub.admission();
-    if (admission === 'closed') {
+    const state = hub.admission();
+    if (state === 'closed') {
       // Stopping: EventSource comes back after `retry`, by when the agent may be back; any other status stops it.
       writeStreamHead(res);
       res.end(retryFrame(config.sse.retry));
       return;
     }
-    if (admission === 'full') {
+    const address = clientAddress(req);
+    const refusal = admission.refusal(address, state === 'full');
+    if (refusal) {
       const { retryMs, body } = hub.refuse(resume);
       if (acceptsEventStream(req.get('Accept'))) {
         writeStreamHead(res);
         res.end(body);
       } else {
         res.status(503).set('Retry-After', String(Math.ceil(retryMs / 1000)));
-        res.json({ error: `at the limit of ${config.sse.maxClients} SSE clients: retry later` });
+        res.json({ error: `${LIMIT_REACHED[refusal](config.sse)}: retry later` });
       }
       return;
     }
@@ -98,6 +108,7 @@ export function eventsEndpoint({ config, feed, boot, version, source, inventory,
       res.end();
       return;
     }
+    admission.hold(address, res);
     hub.stream(res, query.topics, resume);
   });
 

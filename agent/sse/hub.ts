@@ -1,7 +1,8 @@
 /**
  * The SSE fan-out. One subscription to the feed: each item is checked against the contract, numbered, framed once
  * and the same Buffer written to every client of its topic. A client whose unsent bytes would pass the bound is cut
- * (it can reconnect and resume), so a stuck client never holds more than maxBufferedBytes of the agent's memory.
+ * (it can reconnect and resume), so a stuck client never holds more than maxBufferedBytes of the agent's memory; so is
+ * a client whose socket has not drained for stallTimeout, however few bytes wait (see ./stall.ts).
  * Cost follows clients: a topic is sampled live only while some client takes it, and one shared interval writes the
  * heartbeats only while some client is connected. A client costs a map entry and one 'close' listener, nothing else.
  *
@@ -20,6 +21,7 @@ import { commentFrame, eventFrame, httpChunk, retryFrame } from './frame';
 import { formatEventId, type EventId, type ResumeRequest } from './ids';
 import { createLatestEvents } from './latest';
 import { createReplayRing, type RingEntry } from './ring';
+import { hasStalled, type BacklogWatch } from './stall';
 
 export interface HubOptions {
   boot: string;
@@ -44,14 +46,15 @@ export interface HubStats {
   eventsPublished: number;
   /** Events written to clients: one per event per client, hello, replays and snapshots included. */
   eventsSent: number;
-  clientsCut: { slow: number };
-  /** Connections turned away at maxClients. */
-  clientsBusy: number;
+  clientsCut: Record<CutReason, number>;
   /** Samples not sent because they broke the contract (a collector bug, logged). */
   eventsInvalid: number;
 }
 
 export type Admission = 'open' | 'full' | 'closed';
+
+/** slow: its unsent bytes would pass maxBufferedBytes; stall: its socket has not drained for stallTimeout. */
+export type CutReason = 'slow' | 'stall';
 
 export interface Hub {
   admission(): Admission;
@@ -60,7 +63,7 @@ export interface Hub {
    * or latest events, then live ones.
    */
   stream(res: ServerResponse, topics: readonly Topic[], resume: ResumeRequest): void;
-  /** For a client beyond maxClients: how long it should wait, and the whole stream telling it so. */
+  /** For a client refused a stream (./admission.ts): how long it should wait, and the whole stream telling it so. */
   refuse(resume: ResumeRequest): { retryMs: number; body: Buffer };
   snapshot(topics: readonly Topic[]): Snapshot;
   stats(): HubStats;
@@ -77,7 +80,7 @@ interface Wire {
   chunked(): Buffer;
 }
 
-interface Client {
+interface Client extends BacklogWatch {
   res: ServerResponse;
   socket: Socket;
   chunked: boolean;
@@ -96,7 +99,8 @@ export function createHub({ boot, items$, live, checkEvents, hello, sse, logger 
   const clients = new Map<ServerResponse, Client>();
   const clientsByTopic = new Map<Topic, Set<Client>>();
   const latest = createLatestEvents();
-  const counts = { eventsPublished: 0, eventsSent: 0, slow: 0, clientsBusy: 0, eventsInvalid: 0 };
+  const counts = { eventsPublished: 0, eventsSent: 0, eventsInvalid: 0 };
+  const cuts: Record<CutReason, number> = { slow: 0, stall: 0 };
   let closed = false;
 
   const idAt = (seq: number) => formatEventId({ boot, seq });
@@ -135,13 +139,18 @@ export function createHub({ boot, items$, live, checkEvents, hello, sse, logger 
     }
   };
 
-  /** Writes unless the client's unsent bytes would pass the bound; then cuts it. */
+  /** Writes unless the client has stalled or its unsent bytes would pass the bound; then cuts it. */
   const send = (client: Client, wire: Wire): boolean => {
     const bytes = client.chunked ? wire.chunked() : wire.plain;
     const { socket } = client;
-    if (socket.writableLength + bytes.length > sse.maxBufferedBytes) {
-      counts.slow += 1;
-      logger.debug({ unsentBytes: socket.writableLength }, 'SSE client cut: not reading');
+    const cut: CutReason | undefined = hasStalled(client, socket.writableLength, sse.stallTimeout)
+      ? 'stall'
+      : socket.writableLength + bytes.length > sse.maxBufferedBytes
+        ? 'slow'
+        : undefined;
+    if (cut) {
+      cuts[cut] += 1;
+      logger.debug({ reason: cut, unsentBytes: socket.writableLength }, 'SSE client cut: not reading');
       remove(client.res);
       client.res.destroy();
       return false;
@@ -205,12 +214,12 @@ export function createHub({ boot, items$, live, checkEvents, hello, sse, logger 
       for (const frame of frames) res.write(frame);
       res.uncork();
       counts.eventsSent += frames.length - 1;
-      add({ res, socket, chunked: res.chunkedEncoding, topics });
+      // backlogSince from the start: every client keeps one shape, and the broadcast loop stays monomorphic.
+      add({ res, socket, chunked: res.chunkedEncoding, topics, backlogSince: undefined });
       res.once('close', () => remove(res));
     },
 
     refuse(resume) {
-      counts.clientsBusy += 1;
       const retryMs = sse.busyRetry + Math.floor((Math.random() * sse.busyRetry) / 2);
       // Its own id back, so that the retry resumes where it would have; `<boot>-0` ("nothing yet") otherwise.
       const id: EventId = resume.kind === 'from' ? resume.id : { boot, seq: 0 };
@@ -224,8 +233,7 @@ export function createHub({ boot, items$, live, checkEvents, hello, sse, logger 
       clients: clients.size,
       eventsPublished: counts.eventsPublished,
       eventsSent: counts.eventsSent,
-      clientsCut: { slow: counts.slow },
-      clientsBusy: counts.clientsBusy,
+      clientsCut: { ...cuts },
       eventsInvalid: counts.eventsInvalid,
     }),
 

@@ -1,8 +1,9 @@
 /** The hub's counters as hostfeed_sse_* metrics in the agent's registry, read at scrape time. */
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Refusal } from './admission';
 import type { HubStats } from './hub';
 
-export function registerSseMetrics(registry: Registry, stats: () => HubStats): void {
+export function registerSseMetrics(registry: Registry, stats: () => HubStats, refused: () => Record<Refusal, number>): void {
   const registers = [registry];
   new Gauge({
     name: 'hostfeed_sse_clients',
@@ -24,21 +25,22 @@ export function registerSseMetrics(registry: Registry, stats: () => HubStats): v
   });
   new Counter({
     name: 'hostfeed_sse_clients_cut_total',
-    help: 'hostfeed: SSE clients disconnected by the agent; reason="slow": their unsent bytes passed sse.maxBufferedBytes.',
+    help: 'hostfeed: SSE clients disconnected by the agent; reason="slow": their unsent bytes passed sse.maxBufferedBytes, "stall": their socket did not drain for sse.stallTimeout.',
     labelNames: ['reason'],
     registers,
     collect() {
       this.reset();
-      this.inc({ reason: 'slow' }, stats().clientsCut.slow);
+      for (const [reason, count] of Object.entries(stats().clientsCut)) this.inc({ reason }, count);
     },
   });
   new Counter({
     name: 'hostfeed_sse_clients_refused_total',
-    help: 'hostfeed: Connections to /events turned away at sse.maxClients (busy event or 503).',
+    help: 'hostfeed: Connections to /events turned away (busy event or 503); reason="max_clients": at sse.maxClients, "per_address": their address held sse.maxClientsPerAddress.',
+    labelNames: ['reason'],
     registers,
     collect() {
       this.reset();
-      this.inc(stats().clientsBusy);
+      for (const [reason, count] of Object.entries(refused())) this.inc({ reason }, count);
     },
   });
 }

@@ -57,7 +57,11 @@ function hostfeed(): FanoutServer {
     stop: () => undefined,
   };
   const context: AgentContext = {
-    config: parseConfig({ sse: { maxClients: 100_000, heartbeat: HEARTBEAT_MS, retry: RETRY_MS } }, 'bench'),
+    config: parseConfig(
+      // Every client comes from loopback, and this listener is the bench's own: no cap of the agent's applies here.
+      { sse: { maxClients: 100_000, maxClientsPerAddress: 100_000, heartbeat: HEARTBEAT_MS, retry: RETRY_MS }, server: { maxConnections: 200_000 } },
+      'bench',
+    ),
     feed,
     source: 'procfs',
     inventory: {

@@ -44,7 +44,9 @@ describe('soak', () => {
   it(`${SOAK_MS / 1000} s of ${CHURNING} clients coming and going, ${STAYING} staying, ${NOT_READING} not reading`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hostfeed-soak-'));
     const config = join(dir, 'agent.config.json');
-    writeFileSync(config, JSON.stringify({ port: 0, collectors: { cpu: FAST, memory: FAST, load: FAST, disk: FAST }, sse: { heartbeat: '1s' } }));
+    // Every client comes from 127.0.0.1: room for all of them on one address.
+    const sse = { heartbeat: '1s', maxClientsPerAddress: CHURNING + STAYING + NOT_READING };
+    writeFileSync(config, JSON.stringify({ port: 0, collectors: { cpu: FAST, memory: FAST, load: FAST, disk: FAST }, sse }));
     cli = await startCli(['--config', config]);
     const { url } = cli;
     const pid = cli.child.pid!;

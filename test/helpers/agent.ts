@@ -1,7 +1,7 @@
 /** The real agent on 127.0.0.1 at a free port, with fast intervals and (by default) a fake source the test controls. */
 import { startAgent, type RunningAgent } from '../../agent/agent';
 import { parseConfig } from '../../agent/config';
-import { silentLogger } from '../../agent/logger';
+import { silentLogger, type Logger } from '../../agent/logger';
 import type { Source } from '../../agent/sources/types';
 import { createFakeSource } from './fake-source';
 
@@ -26,8 +26,12 @@ export const FAST_CONFIG = { host: '127.0.0.1', port: 0, collectors: { cpu: FAST
 const running: RunningAgent[] = [];
 
 /** Started agents are stopped by stopTestAgents(): call it in afterEach or afterAll. */
-export async function startTestAgent(config: Record<string, unknown> = {}, source: Source = createFakeSource().source): Promise<RunningAgent> {
-  const agent = await startAgent(parseConfig(merge(FAST_CONFIG, config), 'test config'), { logger: silentLogger(), source });
+export async function startTestAgent(
+  config: Record<string, unknown> = {},
+  source: Source = createFakeSource().source,
+  logger: Logger = silentLogger(),
+): Promise<RunningAgent> {
+  const agent = await startAgent(parseConfig(merge(FAST_CONFIG, config), 'test config'), { logger, source });
   running.push(agent);
   return agent;
 }

@@ -38,9 +38,10 @@ export function isEvent(type?: string): (item: Received) => item is ReceivedEven
   return (item): item is ReceivedEvent => item.kind === 'event' && (type === undefined || item.event === type);
 }
 
-export function openStream(url: string, headers: Record<string, string> = { Accept: 'text/event-stream' }): Promise<RawStream> {
+/** `localAddress`: the source address to connect from, e.g. 127.0.0.2 for a second loopback client. */
+export function openStream(url: string, headers: Record<string, string> = { Accept: 'text/event-stream' }, localAddress?: string): Promise<RawStream> {
   return new Promise((resolve, reject) => {
-    const req = get(url, { headers }, (res) => {
+    const req = get(url, { headers, localAddress }, (res) => {
       const received: Received[] = [];
       const chunks: Buffer[] = [];
       const waiters = new Set<() => void>();
@@ -92,12 +93,18 @@ export function openStream(url: string, headers: Record<string, string> = { Acce
 }
 
 /** Streams opened through `open` and clients passed to `track` are closed after each test of the file. */
-export function closeAfterEach(): { open(url: string, headers?: Record<string, string>): Promise<RawStream>; track<T extends { close(): void }>(client: T): T } {
+export function closeAfterEach(): {
+  open(url: string, headers?: Record<string, string>, localAddress?: string): Promise<RawStream>;
+  track<T extends { close(): void }>(client: T): T;
+} {
   const opened: { close(): void }[] = [];
   afterEach(() => opened.splice(0).forEach((client) => client.close()));
   const track = <T extends { close(): void }>(client: T): T => {
     opened.push(client);
     return client;
   };
-  return { open: async (url, headers = {}) => track(await openStream(url, { Accept: 'text/event-stream', ...headers })), track };
+  return {
+    open: async (url, headers = {}, localAddress) => track(await openStream(url, { Accept: 'text/event-stream', ...headers }, localAddress)),
+    track,
+  };
 }

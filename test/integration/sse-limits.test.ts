@@ -1,4 +1,7 @@
-/** The bounds of /events: a client that does not read is cut at maxBufferedBytes; beyond maxClients, busy or 503. */
+/**
+ * The bounds of /events: a client that does not read is cut at maxBufferedBytes, or once its socket has not drained for
+ * stallTimeout; beyond maxClients, busy or 503.
+ */
 import { connect, type Socket } from 'node:net';
 import { EventSource } from 'eventsource';
 import type { MountReading } from '../../agent/sources/types';
@@ -24,21 +27,22 @@ function stuckClient(url: string, path: string): Promise<Socket> {
   });
 }
 
+/** 300 mounts make each disk event about 80 KB: the kernel's socket buffers (a few MB on loopback) fill within seconds. */
+function startWithBigDiskEvents(sse: Record<string, unknown>) {
+  const mounts: MountReading[] = Array.from({ length: 300 }, (_, i) => ({ ...FAKE_MOUNT, mountpoint: `/srv/volume-${i}`, device: `/dev/vd${i}` }));
+  const fake = createFakeSource();
+  return startTestAgent({ collectors: { disk: { interval: '20ms' } }, sse }, { ...fake.source, mounts: async () => mounts });
+}
+
 describe('a client that does not read', () => {
   it('is cut once its unsent bytes would pass maxBufferedBytes, while a reading client gets every event', async () => {
-    // 300 mounts make each disk event about 80 KB: the kernel's socket buffers (a few MB on loopback) fill within seconds.
-    const mounts: MountReading[] = Array.from({ length: 300 }, (_, i) => ({ ...FAKE_MOUNT, mountpoint: `/srv/volume-${i}`, device: `/dev/vd${i}` }));
-    const fake = createFakeSource();
-    const agent = await startTestAgent(
-      { collectors: { disk: { interval: '20ms' } }, sse: { maxBufferedBytes: 256 * 1024 } },
-      { ...fake.source, mounts: async () => mounts },
-    );
+    const agent = await startWithBigDiskEvents({ maxBufferedBytes: 256 * 1024 });
     const fast = await open(`${agent.url}/events`);
     await stuckClient(agent.url, '/events?topics=disk');
     await waitForMetrics(agent.url, (m) => m.clients === 2);
 
     const cut = await waitForMetrics(agent.url, (m) => m.cutSlow === 1, 20_000);
-    expect(cut.clients).toBe(1);
+    expect(cut).toMatchObject({ clients: 1, cutStall: 0 });
     // The reader keeps going, and has missed nothing from its hello on.
     const seenAtCut = fast.events().length;
     await fast.waitFor(isEvent(), seenAtCut + 20);
@@ -47,6 +51,18 @@ describe('a client that does not read', () => {
     expect(live.length).toBeGreaterThan(20);
     expect(live).toEqual(live.map((_, i) => seqOf(hello.id) + 1 + i));
     expect(fast.events('disk').length).toBeGreaterThan(10);
+  });
+
+  it('is cut once its socket has not drained for stallTimeout, far below maxBufferedBytes, while a reading client stays', async () => {
+    const agent = await startWithBigDiskEvents({ maxBufferedBytes: 1024 * 1024 * 1024, stallTimeout: '500ms' });
+    const fast = await open(`${agent.url}/events`);
+    await stuckClient(agent.url, '/events?topics=disk');
+    await waitForMetrics(agent.url, (m) => m.clients === 2);
+
+    const cut = await waitForMetrics(agent.url, (m) => m.cutStall === 1, 20_000);
+    expect(cut).toMatchObject({ clients: 1, cutSlow: 0 });
+    const seenAtCut = fast.events('disk').length;
+    await fast.waitFor(isEvent('disk'), seenAtCut + 10);
   });
 });
 

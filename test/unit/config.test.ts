@@ -41,7 +41,18 @@ describe('config defaults', () => {
     expect(config.collectors.disk.interval).toBe(5000);
     expect(config.collectors.load.interval).toBe(5000);
     expect(config.collectors.disk.mountTimeout).toBe(5000);
-    expect(config.sse).toEqual({ retry: 2000, heartbeat: 15_000, replay: 1024, maxClients: 10_000, maxBufferedBytes: 1_048_576, busyRetry: 30_000 });
+    expect(config.sse).toEqual({
+      retry: 2000,
+      heartbeat: 15_000,
+      replay: 1024,
+      maxClients: 10_000,
+      maxClientsPerAddress: 64,
+      maxBufferedBytes: 1_048_576,
+      busyRetry: 30_000,
+      stallTimeout: 60_000,
+    });
+    expect(config.server).toEqual({ maxConnections: 10_240 });
+    expect(config.trustProxy).toEqual([]);
     expect(enabledTopics(config)).toEqual(['cpu', 'memory', 'disk', 'load']);
   });
 
@@ -59,6 +70,12 @@ describe('config defaults', () => {
     expect(collectorTimeout(config.collectors.memory)).toBe(500);
     expect(collectorTimeout(config.collectors.load)).toBe(250);
     expect(collectorTimeout(config.collectors.disk)).toBe(3000);
+  });
+
+  it('accepts what express\'s trust proxy accepts, and SSE up to 64 connections below maxConnections', () => {
+    const trustProxy = ['loopback', '10.0.0.0/8', '192.168.0.0/255.255.0.0', '::1', 'fd00::/8'];
+    expect(parseConfig({ trustProxy }, ORIGIN).trustProxy).toEqual(trustProxy);
+    expect(parseConfig({ sse: { maxClients: 936 }, server: { maxConnections: 1000 } }, ORIGIN).sse.maxClients).toBe(936);
   });
 
   it('disabled collectors are not enabled topics', () => {
@@ -82,6 +99,24 @@ describe('config errors name the key path and what was expected', () => {
     ['bad regex', { collectors: { disk: { devicesExclude: '(' } } }, 'agent.config.json: collectors.disk.devicesExclude: expected a valid regular expression, got "("'],
     ['zero replay', { sse: { replay: 0 } }, 'agent.config.json: sse.replay: expected a positive whole number of events, got 0'],
     ['warn above critical', { viewer: { warn: 0.95, critical: 0.9 } }, 'agent.config.json: viewer.warn: expected at most viewer.critical (0.9), got 0.95'],
+    [
+      'SSE leaving no room for scrapes',
+      { sse: { maxClients: 1000 }, server: { maxConnections: 1000 } },
+      'agent.config.json: sse.maxClients: expected at most server.maxConnections - 64 (936), so that /metrics and /healthz still get in; got 1000',
+    ],
+    ['zero per-address cap', { sse: { maxClientsPerAddress: 0 } }, 'agent.config.json: sse.maxClientsPerAddress: expected a positive whole number of clients, got 0'],
+    ['fractional maxConnections', { server: { maxConnections: 10.5 } }, 'agent.config.json: server.maxConnections: expected a positive whole number of connections, got 10.5'],
+    ['trustProxy not a list', { trustProxy: 'loopback' }, 'agent.config.json: trustProxy: expected a list of proxy addresses or ranges, got "loopback"'],
+    [
+      'trustProxy naming a host',
+      { trustProxy: ['loopback', 'proxy.example'] },
+      'agent.config.json: trustProxy.1: expected an address, a range like "10.0.0.0/8", "loopback", "linklocal" or "uniquelocal" (invalid IP address: proxy.example), got "proxy.example"',
+    ],
+    [
+      'trustProxy with a prefix too long',
+      { trustProxy: ['10.0.0.0/33'] },
+      'agent.config.json: trustProxy.0: expected an address, a range like "10.0.0.0/8", "loopback", "linklocal" or "uniquelocal" (invalid range on address: 10.0.0.0/33), got "10.0.0.0/33"',
+    ],
   ])('%s', (_name, raw, line) => {
     expect(problemsOf(raw)).toEqual([line]);
   });
