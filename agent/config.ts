@@ -5,29 +5,16 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { authConfigSchema } from './auth/schema';
-import { parseDuration } from './duration';
+import { durationSchema } from './duration';
 import { TOPICS, type Topic } from './events';
 import { tlsConfigSchema } from './tls';
 
-const DURATION_EXPECTED = 'expected a positive duration like "1s", "500ms" or a number of milliseconds';
-
-/** A duration in the file; milliseconds once parsed. */
-const duration = z
-  .union(
-    [
-      z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, { error: DURATION_EXPECTED }),
-      z.number().int({ error: DURATION_EXPECTED }).positive({ error: DURATION_EXPECTED }),
-    ],
-    { error: DURATION_EXPECTED },
-  )
-  .transform((value, ctx) => {
-    const ms = parseDuration(value);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: DURATION_EXPECTED, input: value });
-      return z.NEVER;
-    }
-    return ms;
-  });
+/**
+ * The bounds of the duration keys. A collector sampled less than hourly, a stream whose heartbeat or retry is longer
+ * than an hour, is no live feed; a sample or statfs that has not answered in a minute is hung, not slow.
+ */
+const MAX_INTERVAL = '1h';
+const MAX_SAMPLE_TIMEOUT = '1m';
 
 const regex = z.string().refine(
   (source) => {
@@ -44,9 +31,9 @@ const regex = z.string().refine(
 /** The keys every collector has. */
 const collectorShape = (interval: string) => ({
   enabled: z.boolean({ error: 'expected true or false' }).default(true),
-  interval: duration.prefault(interval),
+  interval: durationSchema(MAX_INTERVAL).prefault(interval),
   /** A sample that takes longer fails with a collector-error; default: the interval, at most 10 s. */
-  timeout: duration.optional(),
+  timeout: durationSchema(MAX_SAMPLE_TIMEOUT).optional(),
 });
 
 /** node_exporter's defaults for --collector.filesystem.* and --collector.diskstats.device-exclude. */
@@ -82,7 +69,7 @@ export const configSchema = z.strictObject({
           fsTypesExclude: regex.default(NODE_EXPORTER_DEFAULTS.fsTypesExclude),
           devicesExclude: regex.default(NODE_EXPORTER_DEFAULTS.devicesExclude),
           /** A statfs slower than this marks its mount with device_error, as node_exporter's mount-timeout. */
-          mountTimeout: duration.prefault('5s'),
+          mountTimeout: durationSchema(MAX_SAMPLE_TIMEOUT).prefault('5s'),
         })
         .prefault({}),
     })
@@ -90,16 +77,16 @@ export const configSchema = z.strictObject({
   sse: z
     .strictObject({
       /** Sent as `retry:` once per connection. */
-      retry: duration.prefault('2s'),
+      retry: durationSchema(MAX_INTERVAL).prefault('2s'),
       /** A comment line this often keeps proxies and idle timeouts from closing the stream. */
-      heartbeat: duration.prefault('15s'),
+      heartbeat: durationSchema(MAX_INTERVAL).prefault('15s'),
       /** Events kept for Last-Event-ID replay. */
       replay: z.number().int().positive({ error: 'expected a positive whole number of events' }).default(1024),
       maxClients: z.number().int().positive({ error: 'expected a positive whole number of clients' }).default(10000),
       /** A client with more unsent bytes than this is cut (it can reconnect and resume). */
       maxBufferedBytes: z.number().int().positive({ error: 'expected a positive number of bytes' }).default(1048576),
       /** Beyond maxClients, EventSource is told to retry after this long (plus up to half again, so retries spread). */
-      busyRetry: duration.prefault('30s'),
+      busyRetry: durationSchema(MAX_INTERVAL).prefault('30s'),
     })
     .prefault({}),
   cors: z
