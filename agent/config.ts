@@ -140,8 +140,27 @@ function describeIssues(origin: string, issues: z.core.$ZodIssue[]): string[] {
   });
 }
 
+/** Far deeper than any key of the config (auth.basic.<user> is 3 levels), far shallower than a stack overflow. */
+const MAX_DEPTH = 16;
+
+/**
+ * The path of the first value nested deeper than MAX_DEPTH, or undefined. zod and JSON.stringify recurse through the
+ * value: thousands of levels would overflow the stack, so the value is checked before either sees it.
+ */
+function tooDeep(value: unknown, path: string[] = []): string[] | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (path.length >= MAX_DEPTH) return path;
+  for (const [key, child] of Object.entries(value)) {
+    const found = tooDeep(child, [...path, key]);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /** Validates a parsed object; `origin` names where it came from in each error line. */
 export function parseConfig(raw: unknown, origin: string): Config {
+  const deep = tooDeep(raw);
+  if (deep) throw new ConfigError([`${origin}: ${deep.slice(0, 3).join('.')}...: nested more than ${MAX_DEPTH} levels deep`]);
   const result = configSchema.safeParse(raw, { reportInput: true });
   if (!result.success) throw new ConfigError(describeIssues(origin, result.error.issues));
   const { viewer, cors } = result.data;

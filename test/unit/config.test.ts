@@ -167,6 +167,16 @@ describe('loading a file', () => {
     expect(problemsLoading(write('array.json', '[1]'))).toEqual([`${join(dir, 'array.json')}: expected a JSON object, got [1]`]);
   });
 
+  it('a value nested thousands of levels deep is refused with one line naming where, not a stack overflow', () => {
+    // Written as text: JSON.stringify itself overflows the stack on such a value.
+    const path = write('deep.json', `{"cors": {"origins": ${'['.repeat(5000)}${']'.repeat(5000)}}}`);
+    const problems = problemsLoading(path);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^${path}: cors\\.origins[.:]`));
+    expect(problems[0]).toContain('nested');
+    expect(problems[0]!.length).toBeLessThan(200);
+  });
+
   it('host and port overrides win over the file and are validated the same way', () => {
     const path = write('ok.json', '{ "port": 1234 }');
     expect(loadConfig(path, { port: '4321', host: '::1' })).toMatchObject({ port: 4321, host: '::1' });
