@@ -72,8 +72,6 @@ export function authEndpoint({ config, logger, metrics }: AgentContext): Endpoin
   };
 
   router.use(async (req, res, next) => {
-    // A CORS preflight never carries credentials (Fetch standard), and what OPTIONS answers tells nothing.
-    if (req.method === 'OPTIONS') return next();
     const credentials = parseAuthorization(req.get('Authorization'));
     if (!credentials) return refuse(res, 'missing');
     if (credentials.scheme === 'bearer') {
