@@ -33,12 +33,13 @@ export function createFairQueue<T, R>(run: (task: T) => Promise<R>, perClient: n
     if (serving || turn.done) return;
     const [client, waiting] = turn.value;
     line.delete(client);
-    serving = { client, waiting };
+    const current = { client, waiting };
+    serving = current;
     const next = waiting.shift()!;
     run(next.task)
       .then(next.resolve, next.reject)
       .finally(() => {
-        if (serving!.waiting.length > 0) line.set(client, serving!.waiting);
+        if (current.waiting.length > 0) line.set(client, current.waiting);
         serving = undefined;
         answered(client);
         serveNext();
