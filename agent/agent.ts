@@ -71,7 +71,7 @@ export async function startAgent(config: Config, options: StartOptions): Promise
   };
   // In order: hardening sees every request; /healthz answers without auth (probes), everything after it needs it.
   const endpoints: Endpoint[] = [
-    hardeningEndpoint(),
+    hardeningEndpoint(context),
     healthEndpoint(context),
     authEndpoint(context),
     metricsEndpoint(context),

@@ -6,29 +6,16 @@ import { readFileSync } from 'node:fs';
 import express from 'express';
 import { z } from 'zod';
 import { authConfigSchema } from './auth/schema';
-import { parseDuration } from './duration';
+import { durationSchema } from './duration';
 import { TOPICS, type Topic } from './events';
 import { tlsConfigSchema } from './tls';
 
-const DURATION_EXPECTED = 'expected a positive duration like "1s", "500ms" or a number of milliseconds';
-
-/** A duration in the file; milliseconds once parsed. */
-const duration = z
-  .union(
-    [
-      z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, { error: DURATION_EXPECTED }),
-      z.number().int({ error: DURATION_EXPECTED }).positive({ error: DURATION_EXPECTED }),
-    ],
-    { error: DURATION_EXPECTED },
-  )
-  .transform((value, ctx) => {
-    const ms = parseDuration(value);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: DURATION_EXPECTED, input: value });
-      return z.NEVER;
-    }
-    return ms;
-  });
+/**
+ * The bounds of the duration keys. A collector sampled less than hourly, a stream whose heartbeat or retry is longer
+ * than an hour, is no live feed; a sample or statfs that has not answered in a minute is hung, not slow.
+ */
+const MAX_INTERVAL = '1h';
+const MAX_SAMPLE_TIMEOUT = '1m';
 
 const regex = z.string().refine(
   (source) => {
@@ -67,9 +54,9 @@ const CONNECTIONS_BEYOND_SSE = 64;
 /** The keys every collector has. */
 const collectorShape = (interval: string) => ({
   enabled: z.boolean({ error: 'expected true or false' }).default(true),
-  interval: duration.prefault(interval),
+  interval: durationSchema(MAX_INTERVAL).prefault(interval),
   /** A sample that takes longer fails with a collector-error; default: the interval, at most 10 s. */
-  timeout: duration.optional(),
+  timeout: durationSchema(MAX_SAMPLE_TIMEOUT).optional(),
 });
 
 /** node_exporter's defaults for --collector.filesystem.* and --collector.diskstats.device-exclude. */
@@ -105,7 +92,7 @@ export const configSchema = z.strictObject({
           fsTypesExclude: regex.default(NODE_EXPORTER_DEFAULTS.fsTypesExclude),
           devicesExclude: regex.default(NODE_EXPORTER_DEFAULTS.devicesExclude),
           /** A statfs slower than this marks its mount with device_error, as node_exporter's mount-timeout. */
-          mountTimeout: duration.prefault('5s'),
+          mountTimeout: durationSchema(MAX_SAMPLE_TIMEOUT).prefault('5s'),
         })
         .prefault({}),
     })
@@ -113,9 +100,9 @@ export const configSchema = z.strictObject({
   sampling: z
     .strictObject({
       /** A reading at most this old is served again to a scrape: concurrent scrapes, or one right after a live sample, share a read. */
-      freshness: duration.prefault('500ms'),
+      freshness: durationSchema(MAX_SAMPLE_TIMEOUT).prefault('500ms'),
       /** A topic keeps sampling this long after its last /events subscriber leaves, so a page reload keeps its rates. */
-      idleGrace: duration.prefault('30s'),
+      idleGrace: durationSchema(MAX_INTERVAL).prefault('30s'),
     })
     .prefault({}),
   health: z
@@ -127,9 +114,9 @@ export const configSchema = z.strictObject({
   sse: z
     .strictObject({
       /** Sent as `retry:` once per connection. */
-      retry: duration.prefault('2s'),
+      retry: durationSchema(MAX_INTERVAL).prefault('2s'),
       /** A comment line this often keeps proxies and idle timeouts from closing the stream. */
-      heartbeat: duration.prefault('15s'),
+      heartbeat: durationSchema(MAX_INTERVAL).prefault('15s'),
       /** Events kept for Last-Event-ID replay. */
       replay: z.number().int().positive({ error: 'expected a positive whole number of events' }).default(1024),
       maxClients: z.number().int().positive({ error: 'expected a positive whole number of clients' }).default(10000),
@@ -141,9 +128,9 @@ export const configSchema = z.strictObject({
       /** A client with more unsent bytes than this is cut (it can reconnect and resume). */
       maxBufferedBytes: z.number().int().positive({ error: 'expected a positive number of bytes' }).default(1048576),
       /** Beyond maxClients, EventSource is told to retry after this long (plus up to half again, so retries spread). */
-      busyRetry: duration.prefault('30s'),
+      busyRetry: durationSchema(MAX_INTERVAL).prefault('30s'),
       /** A client whose socket has had unsent bytes this long without draining is cut, however few they are. */
-      stallTimeout: duration.prefault('60s'),
+      stallTimeout: durationSchema(MAX_INTERVAL).prefault('60s'),
     })
     .prefault({}),
   server: z
@@ -208,8 +195,27 @@ function describeIssues(origin: string, issues: z.core.$ZodIssue[]): string[] {
   });
 }
 
+/** Far deeper than any key of the config (auth.basic.<user> is 3 levels), far shallower than a stack overflow. */
+const MAX_DEPTH = 16;
+
+/**
+ * The path of the first value nested deeper than MAX_DEPTH, or undefined. zod and JSON.stringify recurse through the
+ * value: thousands of levels would overflow the stack, so the value is checked before either sees it.
+ */
+function tooDeep(value: unknown, path: string[] = []): string[] | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (path.length >= MAX_DEPTH) return path;
+  for (const [key, child] of Object.entries(value)) {
+    const found = tooDeep(child, [...path, key]);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /** Validates a parsed object; `origin` names where it came from in each error line. */
 export function parseConfig(raw: unknown, origin: string): Config {
+  const deep = tooDeep(raw);
+  if (deep) throw new ConfigError([`${origin}: ${deep.slice(0, 3).join('.')}...: nested more than ${MAX_DEPTH} levels deep`]);
   const result = configSchema.safeParse(raw, { reportInput: true });
   if (!result.success) throw new ConfigError(describeIssues(origin, result.error.issues));
   const { viewer, cors, sse, server } = result.data;

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 /** The hostfeed command: reads the config, starts the agent, prints the URLs it serves, stops on SIGINT/SIGTERM. */
+// First, before the modules that take long to load: SIGHUP, SIGUSR1 and SIGUSR2 are handled from here on.
+import './signals';
 import { parseArgs } from 'node:util';
 import { ConfigError, configJsonSchema, loadConfig, type ConfigOverrides } from './config';
 import { startAgent } from './agent';

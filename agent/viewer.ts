@@ -28,8 +28,15 @@ const VIEWER_PATH = /^\/(?:[A-Za-z0-9_-]+\.(?:html|js|css|svg))?$/;
 /** Bounds the CSP header whatever the query holds; more hosts than this do not fit a screen anyway. */
 const MAX_AGENTS = 16;
 
-/** The origins of `?agents=` (comma-separated, or repeated), http(s) only; anything that is not a URL is skipped. */
-function agentOrigins(query: unknown): string[] {
+/**
+ * An origin as CSP's host-source grammar writes one: http(s), host-chars (ALPHA / DIGIT / "-") in dot-separated labels
+ * or an IPv6 literal, an optional port. URL.origin lets ";", ",", "*" and quotes through in a host name, and each of
+ * them would end or widen a directive of the header.
+ */
+const CSP_ORIGIN = /^https?:\/\/(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::\d+)?$/;
+
+/** The origins of `?agents=` (comma-separated, or repeated) that CSP reads as origins; anything else is skipped. */
+export function agentOrigins(query: unknown): string[] {
   const values = (Array.isArray(query) ? query : [query]).filter((v): v is string => typeof v === 'string');
   const origins = new Set<string>();
   for (const item of values.flatMap((v) => v.split(','))) {
@@ -40,8 +47,7 @@ function agentOrigins(query: unknown): string[] {
     } catch {
       continue;
     }
-    // URL.origin is serialised by the URL parser: no space, comma or semicolon can reach the header.
-    if (url.protocol === 'http:' || url.protocol === 'https:') origins.add(url.origin);
+    if (CSP_ORIGIN.test(url.origin)) origins.add(url.origin);
   }
   return [...origins];
 }

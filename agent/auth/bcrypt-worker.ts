@@ -9,8 +9,6 @@ import { Worker } from 'node:worker_threads';
 export interface BcryptChecker {
   /** Resolves whether `password` matches `hash`; rejects only if the worker died (it is started again next time). */
   compare(password: string, hash: string): Promise<boolean>;
-  /** Comparisons asked for and not answered yet. */
-  readonly pending: number;
   /** Ends the worker; comparisons still pending reject. */
   close(): void;
 }
@@ -72,9 +70,6 @@ export function createBcryptChecker(): BcryptChecker {
       const answer = new Promise<boolean>((resolve, reject) => waiting.set(id, { resolve, reject }));
       worker.postMessage({ id, password, hash });
       return answer;
-    },
-    get pending() {
-      return current?.waiting.size ?? 0;
     },
     close() {
       if (!current) return;

@@ -8,8 +8,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router, type Response } from 'express';
 import { Counter } from 'prom-client';
 import type { AgentContext, Endpoint } from '../context';
-import { createBasicVerifier } from './basic';
+import { bcryptCost, createBasicVerifier } from './basic';
 import { createBcryptChecker } from './bcrypt-worker';
+import { clientKey } from './client-key';
 import { parseAuthorization } from './credentials';
 import { isLoopback } from './exposure';
 import { authEnabled } from './schema';
@@ -17,8 +18,11 @@ import { authEnabled } from './schema';
 const REALM = 'hostfeed';
 /** Verdicts kept of each kind (accepted, refused): far more than the users and clients of one agent. */
 const CACHE_SIZE = 1024;
-/** bcrypt comparisons queued for the worker at most: beyond, new credentials wait for a 429's Retry-After. */
-const MAX_PENDING = 16;
+/**
+ * bcrypt comparisons one client may have unanswered: beyond, its new credentials wait for a 429's Retry-After. A
+ * scraper or a page sends the same credentials, joined into one check: 4 leaves room for a few users per address.
+ */
+const MAX_PENDING_PER_CLIENT = 4;
 
 type Refusal = 'missing' | 'invalid' | 'busy';
 const REFUSALS: Refusal[] = ['missing', 'invalid', 'busy'];
@@ -36,7 +40,11 @@ export function authEndpoint({ config, logger, metrics }: AgentContext): Endpoin
   }
 
   const checker = createBcryptChecker();
-  const basic = createBasicVerifier(auth.basic, checker, { maxPending: MAX_PENDING, cacheSize: CACHE_SIZE });
+  const basic = createBasicVerifier(auth.basic, checker, { maxPendingPerClient: MAX_PENDING_PER_CLIENT, cacheSize: CACHE_SIZE });
+  const costs = [...new Set(Object.values(auth.basic).map(bcryptCost))].sort((a, b) => a - b);
+  if (costs.length > 1) {
+    logger.warn({ costs }, 'auth.basic: hashes of different bcrypt costs: a wrong password takes longer for some users than for others, which tells them apart; hash every password at one cost');
+  }
   // Digests of equal length, so that timingSafeEqual compares them in constant time whatever the client sent.
   const token = auth.token === undefined ? undefined : sha256(auth.token);
   const challenges = [
@@ -47,7 +55,7 @@ export function authEndpoint({ config, logger, metrics }: AgentContext): Endpoin
   const registers = metrics ? [metrics] : [];
   const refusals = new Counter({
     name: 'hostfeed_auth_refused_total',
-    help: 'hostfeed: Requests refused by auth; reason: "missing" or "invalid" credentials (401), "busy" (429, too many bcrypt checks queued).',
+    help: 'hostfeed: Requests refused by auth; reason: "missing" or "invalid" credentials (401), "busy" (429, too many bcrypt checks queued for the client).',
     labelNames: ['reason'],
     registers,
   });
@@ -72,15 +80,13 @@ export function authEndpoint({ config, logger, metrics }: AgentContext): Endpoin
   };
 
   router.use(async (req, res, next) => {
-    // A CORS preflight never carries credentials (Fetch standard), and what OPTIONS answers tells nothing.
-    if (req.method === 'OPTIONS') return next();
     const credentials = parseAuthorization(req.get('Authorization'));
     if (!credentials) return refuse(res, 'missing');
     if (credentials.scheme === 'bearer') {
       return token && timingSafeEqual(sha256(credentials.token), token) ? next() : refuse(res, 'invalid');
     }
     try {
-      const verdict = await basic.verify(credentials.user, credentials.password);
+      const verdict = await basic.verify(credentials.user, credentials.password, clientKey(req.ip));
       return verdict === 'ok' ? next() : refuse(res, verdict === 'busy' ? 'busy' : 'invalid');
     } catch (err) {
       logger.error({ err }, 'bcrypt check failed');

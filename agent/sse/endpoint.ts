@@ -2,10 +2,10 @@
  * GET /events (the SSE feed), GET /api/snapshot (the newest event of each topic as JSON) and GET /api/schema
  * (the JSON Schema of every event, generated from agent/events.ts), with CORS from config.cors.
  */
-import cors from 'cors';
 import { Router, type Request, type Response } from 'express';
 import type { Config } from '../config';
 import type { AgentContext, Endpoint } from '../context';
+import { corsHandler } from '../cors';
 import { eventsJsonSchema } from '../events';
 import { clientAddress, createStreamAdmission, type Refusal } from './admission';
 import { retryFrame } from './frame';
@@ -75,10 +75,8 @@ export function eventsEndpoint({ config, feed, boot, version, source, inventory,
   const schema = eventsJsonSchema();
   const router = Router();
 
-  if (config.cors.origins.length > 0) {
-    const { origins, credentials } = config.cors;
-    router.use(['/events', '/api'], cors({ origin: origins.includes('*') ? '*' : origins, credentials, methods: ['GET', 'HEAD'], maxAge: 600 }));
-  }
+  const allowCors = corsHandler(config.cors);
+  if (allowCors) router.use(['/events', '/api'], allowCors);
 
   router.get('/events', (req, res) => {
     const query = parseFeedQuery(searchOf(req), feed.topics, ['topics', 'lastEventId']);

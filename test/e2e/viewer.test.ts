@@ -424,6 +424,31 @@ describe('the viewer in Chromium', () => {
     expect(await page.locator('.host').count()).toBe(1);
   });
 
+  it.each(['require-trusted-types-for', 'sandbox'])('keeps its CSP whole when ?agents= carries ";%s": Trusted Types on, scripts running', async (directive) => {
+    const agent = await startViewerAgent();
+    const directivesOf = (csp: string | null | undefined) => (csp ?? '').split(';').map((part) => part.trim().split(' ')[0]);
+    const plain = directivesOf((await fetch(`${agent.url}/`)).headers.get('content-security-policy'));
+
+    const page = await context.newPage();
+    const problems = watch(page);
+    const response = await page.goto(`${agent.url}/?agents=${agent.url},http://x;${directive}`);
+    expect(directivesOf(response?.headers()['content-security-policy'])).toEqual(plain);
+    // The page's scripts run: the first card, this agent, goes live and shows figures.
+    await waitForState(page, 'live', 0);
+    await untilTrue('a CPU figure', async () => /^\d+\.\d%$/.test((await textOf(page, '.cpu-usage', 0)) ?? ''));
+    // Trusted Types still guard the HTML sinks: a string assigned to innerHTML is refused.
+    const sinkRefused = await page.locator('html').evaluate((html) => {
+      try {
+        html.ownerDocument.createElement('div').innerHTML = '<b>injected</b>';
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    expect(sinkRefused).toBe(true);
+    expect(problems.errors).toEqual([]);
+  });
+
   it('pauses the charts while samples keep arriving, and switches the window', async () => {
     const agent = await startViewerAgent();
     const { page } = await openViewer(`${agent.url}/`);

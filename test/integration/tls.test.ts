@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { request, type RequestOptions } from 'node:https';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
@@ -82,6 +83,17 @@ describe('https', () => {
     expect(stream.status).toBe(200);
     expect(stream.body).toMatch(/^retry: \d+\n\nevent: hello\n/);
     expect(stream.body).toContain('event: cpu\n');
+  });
+
+  it('closes a connection that starts no handshake once tls.handshakeTimeout has passed', async () => {
+    const agent = await startTestAgent({ tls: { certFile, keyFile, handshakeTimeout: '200ms' } });
+    const silent = connect(agent.port, '127.0.0.1');
+    silent.on('error', () => undefined);
+    const closed = new Promise<boolean>((resolve) => silent.once('close', () => resolve(true)));
+    // Bounded by the test's own timeout: without the setting, Node holds the socket 120 s.
+    expect(await closed).toBe(true);
+    expect(silent.bytesWritten).toBe(0);
+    expect((await fetchTls(`${agent.url}/api/schema`)).status).toBe(200);
   });
 
   it('gives a plain-http client nothing and goes on serving', async () => {

@@ -1,19 +1,23 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hashSync } from 'bcryptjs';
+import { getRounds, hashSync } from 'bcryptjs';
 import pino from 'pino';
 import { authEndpoint } from '../../agent/auth/endpoint';
 import { createBasicVerifier } from '../../agent/auth/basic';
 import { createBcryptChecker, type BcryptChecker } from '../../agent/auth/bcrypt-worker';
 import { parseAuthorization } from '../../agent/auth/credentials';
 import { isLoopback } from '../../agent/auth/exposure';
+import { clientKey } from '../../agent/auth/client-key';
+import { createFairQueue } from '../../agent/auth/fair-queue';
 import { BoundedLru } from '../../agent/auth/lru';
 import { ConfigError, loadConfig, parseConfig } from '../../agent/config';
 import type { AgentContext } from '../../agent/context';
 
 // Cost 4, bcrypt's least: these tests are about the logic around bcrypt, not its cost.
 const ALICE_HASH = hashSync('wonderland', 4);
+/** Whose share of the bcrypt queue the verifier's checks take. */
+const CLIENT = '192.0.2.1';
 const basic = (userPass: string) => `Basic ${Buffer.from(userPass, 'utf8').toString('base64')}`;
 
 describe('the Authorization header', () => {
@@ -58,51 +62,141 @@ describe('the Basic verifier', () => {
   afterEach(() => checker.close());
 
   it('accepts the right password, refuses others, and runs bcrypt once per distinct credentials', async () => {
-    const verifier = createBasicVerifier({ alice: ALICE_HASH }, checker, { maxPending: 8, cacheSize: 16 });
-    expect(await verifier.verify('alice', 'wonderland')).toBe('ok');
-    expect(await verifier.verify('alice', 'looking-glass')).toBe('denied');
+    const verifier = createBasicVerifier({ alice: ALICE_HASH }, checker, { maxPendingPerClient: 8, cacheSize: 16 });
+    expect(await verifier.verify('alice', 'wonderland', CLIENT)).toBe('ok');
+    expect(await verifier.verify('alice', 'looking-glass', CLIENT)).toBe('denied');
     for (let i = 0; i < 20; i += 1) {
-      expect(await verifier.verify('alice', 'wonderland')).toBe('ok');
-      expect(await verifier.verify('alice', 'looking-glass')).toBe('denied');
+      expect(await verifier.verify('alice', 'wonderland', CLIENT)).toBe('ok');
+      expect(await verifier.verify('alice', 'looking-glass', CLIENT)).toBe('denied');
     }
     expect(verifier.comparisons).toBe(2);
   });
 
   it('joins identical checks in flight into one comparison', async () => {
-    const verifier = createBasicVerifier({ alice: ALICE_HASH }, checker, { maxPending: 8, cacheSize: 16 });
-    const verdicts = await Promise.all(Array.from({ length: 50 }, () => verifier.verify('alice', 'wonderland')));
+    const verifier = createBasicVerifier({ alice: ALICE_HASH }, checker, { maxPendingPerClient: 8, cacheSize: 16 });
+    const verdicts = await Promise.all(Array.from({ length: 50 }, () => verifier.verify('alice', 'wonderland', CLIENT)));
     expect(new Set(verdicts)).toEqual(new Set(['ok']));
     expect(verifier.comparisons).toBe(1);
   });
 
   it('runs a real comparison for an unknown user too (no timing difference), and refuses it', async () => {
-    const verifier = createBasicVerifier({ alice: ALICE_HASH }, checker, { maxPending: 8, cacheSize: 16 });
-    expect(await verifier.verify('mallory', 'wonderland')).toBe('denied');
+    const verifier = createBasicVerifier({ alice: ALICE_HASH }, checker, { maxPendingPerClient: 8, cacheSize: 16 });
+    expect(await verifier.verify('mallory', 'wonderland', CLIENT)).toBe('denied');
     expect(verifier.comparisons).toBe(1);
   });
 
   it('says busy beyond maxPending distinct checks, and still answers cached ones', async () => {
-    const verifier = createBasicVerifier({ alice: ALICE_HASH }, checker, { maxPending: 4, cacheSize: 16 });
-    expect(await verifier.verify('alice', 'wonderland')).toBe('ok');
-    const flood = await Promise.all([...Array.from({ length: 10 }, (_, i) => verifier.verify('alice', `guess-${i}`)), verifier.verify('alice', 'wonderland')]);
+    const verifier = createBasicVerifier({ alice: ALICE_HASH }, checker, { maxPendingPerClient: 4, cacheSize: 16 });
+    expect(await verifier.verify('alice', 'wonderland', CLIENT)).toBe('ok');
+    const flood = await Promise.all([...Array.from({ length: 10 }, (_, i) => verifier.verify('alice', `guess-${i}`, CLIENT)), verifier.verify('alice', 'wonderland', CLIENT)]);
     expect(flood.filter((v) => v === 'denied')).toHaveLength(4);
     expect(flood.filter((v) => v === 'busy')).toHaveLength(6);
     expect(flood.at(-1)).toBe('ok');
   });
 
   it('keeps the accepted verdicts when a flood of wrong passwords overflows the cache', async () => {
-    const verifier = createBasicVerifier({ alice: ALICE_HASH }, checker, { maxPending: 64, cacheSize: 4 });
-    await verifier.verify('alice', 'wonderland');
-    await Promise.all(Array.from({ length: 12 }, (_, i) => verifier.verify('alice', `guess-${i}`)));
+    const verifier = createBasicVerifier({ alice: ALICE_HASH }, checker, { maxPendingPerClient: 64, cacheSize: 4 });
+    await verifier.verify('alice', 'wonderland', CLIENT);
+    await Promise.all(Array.from({ length: 12 }, (_, i) => verifier.verify('alice', `guess-${i}`, CLIENT)));
     const before = verifier.comparisons;
-    expect(await verifier.verify('alice', 'wonderland')).toBe('ok');
+    expect(await verifier.verify('alice', 'wonderland', CLIENT)).toBe('ok');
     expect(verifier.comparisons).toBe(before);
   });
 
   it('refuses everyone without running bcrypt when no user is configured', async () => {
-    const verifier = createBasicVerifier({}, checker, { maxPending: 8, cacheSize: 16 });
-    expect(await verifier.verify('alice', 'wonderland')).toBe('denied');
+    const verifier = createBasicVerifier({}, checker, { maxPendingPerClient: 8, cacheSize: 16 });
+    expect(await verifier.verify('alice', 'wonderland', CLIENT)).toBe('denied');
     expect(verifier.comparisons).toBe(0);
+  });
+});
+
+describe('the fair queue of bcrypt checks', () => {
+  /** Tasks that end when the test says, one at a time, in the order the queue starts them. */
+  function controlledRun() {
+    const started: string[] = [];
+    const ends: (() => void)[] = [];
+    const run = (task: string) => {
+      started.push(task);
+      return new Promise<string>((resolve) => ends.push(() => resolve(task)));
+    };
+    const finishNext = async () => {
+      ends.shift()!();
+      await new Promise((resolve) => setImmediate(resolve));
+    };
+    return { run, started, finishNext };
+  }
+
+  it('runs one task at a time, taking the clients in turn', async () => {
+    const { run, started, finishNext } = controlledRun();
+    const queue = createFairQueue(run, 8);
+    for (const task of ['a1', 'a2', 'a3']) void queue.push('A', task);
+    void queue.push('B', 'b1');
+    void queue.push('C', 'c1');
+    void queue.push('B', 'b2');
+    expect(started).toEqual(['a1']);
+    for (let i = 0; i < 5; i += 1) await finishNext();
+    expect(started).toEqual(['a1', 'b1', 'c1', 'a2', 'b2', 'a3']);
+  });
+
+  it("refuses a client's task beyond its own limit of unanswered ones, and still takes another client's", async () => {
+    const { run, started, finishNext } = controlledRun();
+    const queue = createFairQueue(run, 2);
+    const flood = ['a1', 'a2', 'a3', 'a4'].map((task) => queue.push('A', task));
+    // a1 runs and a2 waits: a3 and a4 are refused.
+    expect(flood.map((answer) => answer !== undefined)).toEqual([true, true, false, false]);
+    const other = queue.push('B', 'b1');
+    expect(other).toBeDefined();
+    await finishNext();
+    expect(started).toEqual(['a1', 'b1']);
+    await finishNext();
+    await expect(other).resolves.toBe('b1');
+  });
+
+  it('goes on with the next task when one fails', async () => {
+    const queue = createFairQueue(async (task: string) => {
+      if (task === 'bad') throw new Error('worker died');
+      return task;
+    }, 4);
+    const failed = queue.push('A', 'bad');
+    const next = queue.push('B', 'good');
+    await expect(failed).rejects.toThrow('worker died');
+    await expect(next).resolves.toBe('good');
+  });
+});
+
+describe('the client a sign-in is queued under', () => {
+  it.each([
+    ['192.0.2.7', '192.0.2.7'],
+    ['::ffff:192.0.2.7', '192.0.2.7'],
+    // IPv6: a host picks its addresses from a whole /64, so the /64 is the client.
+    ['2001:db8:1:2:aaaa:bbbb:cccc:dddd', '2001:db8:1:2::/64'],
+    ['2001:db8:1:2::1', '2001:db8:1:2::/64'],
+    ['2001:DB8:0001:0002:0:0:0:1', '2001:db8:1:2::/64'],
+    ['2001:db8::1', '2001:db8:0:0::/64'],
+    ['1::2:3:4:5:6', '1:0:0:2::/64'],
+    ['::1', '0:0:0:0::/64'],
+    ['fe80::1%eth0', 'fe80:0:0:0::/64'],
+  ])('%s is queued as %s', (address, key) => expect(clientKey(address)).toBe(key));
+});
+
+describe('the hash an unknown user is compared against', () => {
+  /** A checker that answers at once and keeps the hashes it was asked to compare against. */
+  function recordingChecker(): BcryptChecker & { hashes: string[] } {
+    const hashes: string[] = [];
+    return { hashes, close: () => undefined, compare: async (_password, hash) => (hashes.push(hash), false) };
+  }
+
+  it.each<[string, Record<string, string>, number]>([
+    ['one user', { alice: hashSync('a', 5) }, 5],
+    ['users of one cost', { alice: hashSync('a', 6), bob: hashSync('b', 6) }, 6],
+    // Costs that differ cannot all be matched: an unknown user costs as much as the dearest user, never less.
+    ['users of different costs, the cheaper first', { alice: hashSync('a', 4), bob: hashSync('b', 6) }, 6],
+  ])('has the cost of the configured hashes, with %s', async (_what, users, cost) => {
+    const checker = recordingChecker();
+    const verifier = createBasicVerifier(users, checker, { maxPendingPerClient: 8, cacheSize: 16 });
+    expect(await verifier.verify('mallory', 'a', CLIENT)).toBe('denied');
+    expect(checker.hashes).toHaveLength(1);
+    expect(getRounds(checker.hashes[0]!)).toBe(cost);
   });
 });
 
@@ -112,7 +206,6 @@ describe('the bcrypt worker', () => {
     const pending = checker.compare('wonderland', hashSync('x', 10));
     checker.close();
     await expect(pending).rejects.toThrow('closed');
-    expect(checker.pending).toBe(0);
     await expect(checker.compare('wonderland', ALICE_HASH)).resolves.toBe(true);
     checker.close();
   });

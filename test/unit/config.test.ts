@@ -130,6 +130,48 @@ describe('config errors name the key path and what was expected', () => {
   });
 });
 
+describe('durations are bounded', () => {
+  /** Node runs a timer of 2^31 ms or more after 1 ms (its setTimeout limit): none may get through. */
+  const NODE_TIMER_LIMIT_MS = 2 ** 31;
+
+  /** Sets `value` at `path` in an object with the other keys each refusal needs (tls wants its files). */
+  function configWith(path: string[], value: unknown): Record<string, unknown> {
+    const raw: Record<string, unknown> = path[0] === 'tls' ? { tls: { certFile: 'cert.pem', keyFile: 'key.pem' } } : {};
+    let node = raw;
+    for (const key of path.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+    node[path.at(-1)!] = value;
+    return raw;
+  }
+
+  /** Every key of the JSON Schema whose value is written as a duration (the pattern of "1s"), whatever its section. */
+  function durationKeys(schema: Record<string, any>, path: string[] = []): string[][] {
+    const isDuration = schema.anyOf?.some((branch: { pattern?: string }) => branch.pattern !== undefined && new RegExp(branch.pattern).test('1s'));
+    if (isDuration) return [path];
+    return Object.entries<Record<string, any>>(schema.properties ?? {}).flatMap(([key, child]) => durationKeys(child, [...path, key]));
+  }
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['a heartbeat of 600 hours', { sse: { heartbeat: '600h' } }, 'sse.heartbeat'],
+    ['a huge retry', { sse: { retry: '9999999999h' } }, 'sse.retry'],
+    ['an interval of 2^31 ms', { collectors: { disk: { interval: NODE_TIMER_LIMIT_MS } } }, 'collectors.disk.interval'],
+  ])('%s is refused with one line naming the key', (_what, raw, key) => {
+    const problems = problemsOf(raw);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^${ORIGIN}: ${key.replace(/\./g, '\\.')}: expected `));
+  });
+
+  it('every duration key refuses 2^31 ms and its equivalent in hours', () => {
+    const keys = durationKeys(configJsonSchema());
+    expect(keys.map((path) => path.join('.'))).toEqual(expect.arrayContaining(['collectors.cpu.interval', 'sse.heartbeat', 'sse.retry']));
+    for (const path of keys) {
+      for (const value of [NODE_TIMER_LIMIT_MS, `${Math.ceil(NODE_TIMER_LIMIT_MS / 3_600_000)}h`]) {
+        const problems = problemsOf(configWith(path, value));
+        expect([path.join('.'), problems.length, problems[0]?.startsWith(`${ORIGIN}: ${path.join('.')}: expected `)]).toEqual([path.join('.'), 1, true]);
+      }
+    }
+  });
+});
+
 describe('loading a file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'hostfeed-config-'));
   const write = (name: string, text: string) => {
@@ -158,6 +200,16 @@ describe('loading a file', () => {
 
   it('a JSON value that is not an object is refused', () => {
     expect(problemsLoading(write('array.json', '[1]'))).toEqual([`${join(dir, 'array.json')}: expected a JSON object, got [1]`]);
+  });
+
+  it('a value nested thousands of levels deep is refused with one line naming where, not a stack overflow', () => {
+    // Written as text: JSON.stringify itself overflows the stack on such a value.
+    const path = write('deep.json', `{"cors": {"origins": ${'['.repeat(5000)}${']'.repeat(5000)}}}`);
+    const problems = problemsLoading(path);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^${path}: cors\\.origins[.:]`));
+    expect(problems[0]).toContain('nested');
+    expect(problems[0]!.length).toBeLessThan(200);
   });
 
   it('host and port overrides win over the file and are validated the same way', () => {
