@@ -13,6 +13,7 @@ import { createHub, type HubStats } from './hub';
 import { resumeRequest } from './ids';
 import { registerSseMetrics } from './metrics';
 import { parseFeedQuery } from './query';
+import { setTransferCoding } from './wire';
 
 export interface EventsEndpoint extends Endpoint {
   /** The hub's counters, for /metrics. */
@@ -37,8 +38,9 @@ export function acceptsEventStream(accept: string | undefined): boolean {
  * no-transform keeps compression middleware and proxies from buffering the stream; X-Accel-Buffering does the
  * same for nginx; headers go out at once so the client sees the stream open before the first event.
  */
-function writeStreamHead(res: Response): void {
+function writeStreamHead(req: Request, res: Response): void {
   res.status(200);
+  setTransferCoding(req, res);
   res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
   res.setHeader('Cache-Control', 'no-cache, no-transform');
   res.setHeader('X-Accel-Buffering', 'no');
@@ -84,7 +86,7 @@ export function eventsEndpoint({ config, feed, boot, version, source, inventory,
     const state = hub.admission();
     if (state === 'closed') {
       // Stopping: EventSource comes back after `retry`, by when the agent may be back; any other status stops it.
-      writeStreamHead(res);
+      writeStreamHead(req, res);
       res.end(retryFrame(config.sse.retry));
       return;
     }
@@ -93,7 +95,7 @@ export function eventsEndpoint({ config, feed, boot, version, source, inventory,
     if (refusal) {
       const { retryMs, body } = hub.refuse(resume);
       if (acceptsEventStream(req.get('Accept'))) {
-        writeStreamHead(res);
+        writeStreamHead(req, res);
         res.end(body);
       } else {
         res.status(503).set('Retry-After', String(Math.ceil(retryMs / 1000)));
@@ -101,7 +103,7 @@ export function eventsEndpoint({ config, feed, boot, version, source, inventory,
       }
       return;
     }
-    writeStreamHead(res);
+    writeStreamHead(req, res);
     if (req.method === 'HEAD') {
       res.end();
       return;

@@ -5,23 +5,20 @@
  * a client whose socket has not drained for stallTimeout, however few bytes wait (see ./stall.ts).
  * Cost follows clients: a topic is sampled live only while some client takes it, and one shared interval writes the
  * heartbeats only while some client is connected. A client costs a map entry and one 'close' listener, nothing else.
- *
- * Live events go straight to each client's socket, already in the response's transfer coding: express changes the
- * prototype of every response, which leaves V8 slow at every property read inside res.write(); at 10,000 clients
- * the broadcast loop took 70 ms through res.write() against 7 ms on plain node:http responses.
+ * Frames reach each client through its wire (./wire.ts), straight to the socket where that is safe.
  */
 import type { ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import { interval, Subscription, type Observable } from 'rxjs';
 import type { Config } from '../config';
 import { eventSchemas, type HelloEvent, type ResetEvent, type Snapshot, type Topic } from '../events';
 import type { Logger } from '../logger';
 import type { FeedItem } from '../samples';
-import { commentFrame, eventFrame, httpChunk, retryFrame } from './frame';
+import { commentFrame, eventFrame, retryFrame } from './frame';
 import { formatEventId, type EventId, type ResumeRequest } from './ids';
 import { createLatestEvents } from './latest';
 import { createReplayRing, type RingEntry } from './ring';
 import { hasStalled, type BacklogWatch } from './stall';
+import { clientWire, frameOf, type ClientWire, type Frame } from './wire';
 
 export interface HubOptions {
   boot: string;
@@ -71,27 +68,13 @@ export interface Hub {
   close(): void;
 }
 
-/**
- * One frame as each kind of response has it on its socket: chunked (HTTP/1.1) or as is (HTTP/1.0, read to close).
- * The chunked copy is made when the first client needs it: with no client, nothing but the frame is built.
- */
-interface Wire {
-  plain: Buffer;
-  chunked(): Buffer;
-}
-
 interface Client extends BacklogWatch {
   res: ServerResponse;
-  socket: Socket;
-  chunked: boolean;
+  wire: ClientWire;
   topics: ReadonlySet<Topic>;
 }
 
-function wireOf(frame: Buffer): Wire {
-  let chunked: Buffer | undefined;
-  return { plain: frame, chunked: () => (chunked ??= httpChunk(frame)) };
-}
-const HEARTBEAT = wireOf(commentFrame('heartbeat'));
+const HEARTBEAT = frameOf(commentFrame('heartbeat'));
 
 export function createHub({ boot, items$, live, checkEvents, hello, sse, logger }: HubOptions): Hub {
   const ring = createReplayRing(sse.replay);
@@ -140,22 +123,21 @@ export function createHub({ boot, items$, live, checkEvents, hello, sse, logger 
   };
 
   /** Writes unless the client has stalled or its unsent bytes would pass the bound; then cuts it. */
-  const send = (client: Client, wire: Wire): boolean => {
-    const bytes = client.chunked ? wire.chunked() : wire.plain;
-    const { socket } = client;
-    const cut: CutReason | undefined = hasStalled(client, socket.writableLength, sse.stallTimeout)
+  const send = (client: Client, frame: Frame): boolean => {
+    const unsent = client.wire.unsentBytes();
+    const cut: CutReason | undefined = hasStalled(client, unsent, sse.stallTimeout)
       ? 'stall'
-      : socket.writableLength + bytes.length > sse.maxBufferedBytes
+      : unsent + frame.plain.length > sse.maxBufferedBytes
         ? 'slow'
         : undefined;
     if (cut) {
       cuts[cut] += 1;
-      logger.debug({ reason: cut, unsentBytes: socket.writableLength }, 'SSE client cut: not reading');
+      logger.debug({ reason: cut, unsentBytes: unsent }, 'SSE client cut: not reading');
       remove(client.res);
       client.res.destroy();
       return false;
     }
-    socket.write(bytes);
+    client.wire.write(frame);
     return true;
   };
 
@@ -172,8 +154,8 @@ export function createHub({ boot, items$, live, checkEvents, hello, sse, logger 
     ring.push(entry);
     latest.record(entry, item);
     counts.eventsPublished += 1;
-    const wire = wireOf(entry.frame);
-    for (const client of clientsByTopic.get(topic) ?? []) if (send(client, wire)) counts.eventsSent += 1;
+    const frame = frameOf(entry.frame);
+    for (const client of clientsByTopic.get(topic) ?? []) if (send(client, frame)) counts.eventsSent += 1;
   };
 
   /** Where a connection starts: its resume point, a reset when it asked for what cannot be replayed, and the events. */
@@ -198,8 +180,7 @@ export function createHub({ boot, items$, live, checkEvents, hello, sse, logger 
       // The client may have gone while the request went through the middleware: 'close' would never come again.
       if (res.destroyed) return;
       // No socket yet: a request pipelined behind another, which EventSource never does.
-      const { socket } = res;
-      if (!socket) {
+      if (!res.socket) {
         res.end();
         return;
       }
@@ -215,7 +196,7 @@ export function createHub({ boot, items$, live, checkEvents, hello, sse, logger 
       res.uncork();
       counts.eventsSent += frames.length - 1;
       // backlogSince from the start: every client keeps one shape, and the broadcast loop stays monomorphic.
-      add({ res, socket, chunked: res.chunkedEncoding, topics, backlogSince: undefined });
+      add({ res, wire: clientWire(res), topics, backlogSince: undefined });
       res.once('close', () => remove(res));
     },
 

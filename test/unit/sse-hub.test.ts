@@ -280,15 +280,13 @@ describe('SSE hub', () => {
     expect(hub.refuse({ kind: 'from', id: { boot: 'beef', seq: 7 } }).body.toString()).toContain('id: beef-7\n');
   });
 
-  it('writes live events to a chunked response as HTTP/1.1 chunks', () => {
-    const { items, connect, hub } = setup();
-    const res = new FakeResponse();
-    res.chunkedEncoding = true;
-    hub.stream(res as unknown as ServerResponse, ['load'], { kind: 'fresh' });
-    const plain = connect(['load']);
+  it("writes through res.write, which frames the bytes itself, to a response whose write is not node:http's", () => {
+    const { items, connect } = setup();
+    // FakeResponse has its own write, as a response behind compression middleware has: no raw socket path for it.
+    const res = connect(['load']);
     items.next(load(1));
-    const frame = plain.chunks.at(-1)!;
-    expect(res.chunks.at(-1)!.toString()).toBe(`${frame.length.toString(16)}\r\n${frame.toString()}\r\n`);
+    expect(res.events()).toEqual(['hello b007-0', 'load b007-1']);
+    expect(res.chunks.at(-1)!.toString()).toMatch(/^event: load\nid: b007-1\ndata: .*\n\n$/);
   });
 
   it('does not register a response that closed before its stream started', () => {
