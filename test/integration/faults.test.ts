@@ -73,6 +73,23 @@ describe('procfs files that cannot be read', () => {
   });
 });
 
+describe('procfs files that cannot be right', () => {
+  it('fail their collectors with collector-error naming the file and line, and success 0, rather than zeros', async () => {
+    const root = procCopy();
+    writeFileSync(join(root, 'meminfo'), 'garbage\n');
+    writeFileSync(join(root, 'loadavg'), '-1.00 -1.00 -1.00 1/100 4242\n');
+    const agent = await startTestAgent({}, createProcfsSource({ root, statfs: async () => STATS }));
+    const stream = await open(`${agent.url}/events`);
+    await stream.waitFor((item) => item.kind === 'event' && item.event === 'collector-error' && /loadavg/.test(item.data));
+    await stream.waitFor((item) => item.kind === 'event' && item.event === 'collector-error' && /meminfo/.test(item.data));
+    expect(errorsOf(stream.events(), 'memory')[0]!.message).toBe(`couldn't collect memory: couldn't parse ${join(root, 'meminfo')}: no MemTotal line (line 1 "garbage")`);
+    expect(errorsOf(stream.events(), 'load')[0]!.message).toBe(
+      `couldn't collect load: couldn't parse ${join(root, 'loadavg')}: negative load average (line 1 "-1.00 -1.00 -1.00 1/100 4242")`,
+    );
+    expect(await until('cpu and disk sampled', () => collectorSuccess(agent), (s) => s.cpu === 1 && s.disk === 1)).toEqual({ cpu: 1, memory: 0, load: 0, disk: 1 });
+  });
+});
+
 describe('statfs', () => {
   it('a mount that hangs or is refused is reported with node_filesystem_device_error 1, the rest of the disk sample stands', async () => {
     const statfs = (path: string) => (path === '/' ? never() : path === '/mnt/restricted' ? permissionDenied(path) : Promise.resolve(STATS));
