@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { startCli, type RunningCli } from '../helpers/cli';
 import { parseExposition } from '../helpers/exposition';
 import { closeAfterEach, isEvent, type ReceivedEvent } from '../helpers/sse-stream';
-import { until } from '../helpers/until';
 
 const HUNG_MOUNTS = 4;
 const missing = process.getuid?.() !== 0 ? 'not root' : !existsSync('/dev/fuse') ? 'no /dev/fuse' : undefined;
