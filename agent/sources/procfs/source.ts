@@ -1,7 +1,6 @@
 /**
  * The Linux source: async reads of procfs and statfs(2) per mount, no child process. Parsing lives in parse.ts.
  */
-import { promises as fsp } from 'fs';
 import * as os from 'os';
 import {
   parseBootTime,
@@ -15,7 +14,7 @@ import {
   type MountinfoEntry,
 } from './parse';
 import type { Inventory, MountReading, Source } from '../types';
-import { openProcFile, type ProcFile } from './proc-file';
+import { openProcFile, readCapped, type ProcFile } from './proc-file';
 import { createMountStatfs } from './mount-statfs';
 import { startStatfsThread, type StatfsResult } from './statfs-thread';
 
@@ -58,9 +57,18 @@ function reason(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-async function readText(path: string): Promise<string> {
+/**
+ * Caps on what one read may bring in (a file past its cap fails the sample). The fixed files (stat, meminfo,
+ * loadavg, diskstats) are a few KB; stat's intr line and diskstats grow with a large server's interrupts and devices,
+ * hence room to 512 KiB. mountinfo and cpuinfo grow with mounts and CPUs: 4 MiB holds some 20,000 mounts of a
+ * Kubernetes node (about 200 bytes each) or cpuinfo of 2,000 CPUs.
+ */
+const FIXED_FILE_MAX_BYTES = 512 * 1024;
+const GROWING_FILE_MAX_BYTES = 4 * 1024 * 1024;
+
+async function readText(path: string, maxBytes = GROWING_FILE_MAX_BYTES): Promise<string> {
   try {
-    return await fsp.readFile(path, 'utf8');
+    return await readCapped(path, maxBytes);
   } catch (err) {
     throw new Error(`couldn't read ${path}: ${reason(err)}`, { cause: err });
   }
@@ -101,7 +109,7 @@ export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
   const hotFiles = new Map<string, ProcFile>();
   const readHot = async (path: string): Promise<string> => {
     let file = hotFiles.get(path);
-    if (!file) hotFiles.set(path, (file = openProcFile(path)));
+    if (!file) hotFiles.set(path, (file = openProcFile(path, FIXED_FILE_MAX_BYTES)));
     try {
       return await file.read();
     } catch (err) {
@@ -121,7 +129,7 @@ export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
   async function readDistro(): Promise<string> {
     for (const path of osReleasePaths) {
       try {
-        const pretty = parseOsRelease(await fsp.readFile(path, 'utf8')).PRETTY_NAME;
+        const pretty = parseOsRelease(await readText(path)).PRETTY_NAME;
         if (pretty) return pretty;
       } catch {
         // try the next file, then fall back to the kernel's name
@@ -132,7 +140,7 @@ export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
 
   async function readDomainname(): Promise<string> {
     try {
-      return (await fsp.readFile(`${root}/sys/kernel/domainname`, 'utf8')).trim() || '(none)';
+      return (await readText(`${root}/sys/kernel/domainname`)).trim() || '(none)';
     } catch {
       return '(none)'; // what the kernel itself reports when no NIS domain is set
     }
@@ -140,7 +148,7 @@ export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
 
   async function readCpuModel(): Promise<string> {
     try {
-      const model = parseCpuinfoModel(await fsp.readFile(`${root}/cpuinfo`, 'utf8'));
+      const model = parseCpuinfoModel(await readText(`${root}/cpuinfo`));
       if (model) return model;
     } catch {
       // fall back below
@@ -184,7 +192,7 @@ export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
         readParsed(`${root}/stat`, (text) => ({
           cpuCores: parseStat(text, USER_HZ).length,
           bootTimeSeconds: parseBootTime(text),
-        })),
+        }), readHot),
         readDistro(),
         readDomainname(),
         readCpuModel(),
