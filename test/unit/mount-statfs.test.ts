@@ -18,6 +18,7 @@ function fakeThreads() {
     live += 1;
     maxLive = Math.max(maxLive, live);
     return {
+      ready: Promise.resolve(),
       statfs(path) {
         started.push(path);
         if (!path.startsWith('/hung') || releases.has(path)) return Promise.resolve(FAKE); // hangs once

@@ -104,6 +104,11 @@ export function createMountStatfs({ timeoutMs, maxThreads, startThread }: MountS
 
   function run(lane: Lane, job: Job): void {
     Object.assign(lane, { job, slow: false, stuck: false });
+    // The timeout counts the call, not the thread's start.
+    void lane.thread.ready.then(() => !closed && call(lane, job));
+  }
+
+  function call(lane: Lane, job: Job): void {
     lane.timers = [
       setTimeout(() => {
         lane.slow = true;

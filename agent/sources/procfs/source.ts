@@ -101,7 +101,7 @@ export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
   const mountStatfs = createMountStatfs({
     timeoutMs: mountTimeoutMs,
     maxThreads: STATFS_THREADS,
-    startThread: injected ? () => ({ statfs: injected, close: () => undefined }) : startStatfsThread,
+    startThread: injected ? () => ({ ready: Promise.resolve(), statfs: injected, close: () => undefined }) : startStatfsThread,
   });
   const osReleasePaths = options.osReleasePaths ?? DEFAULT_OS_RELEASE;
 

@@ -11,6 +11,8 @@ export type StatfsResult = Pick<StatsFs, 'bsize' | 'blocks' | 'bfree' | 'bavail'
 
 /** A thread that runs one statfs at a time. */
 export interface StatfsThread {
+  /** Resolves once the thread runs: a worker takes tens of ms to start, seconds on a loaded host, not the mount's fault. */
+  ready: Promise<void>;
   statfs(path: string): Promise<StatfsResult>;
   /** Ends the thread; a thread blocked in the kernel ends when its call returns (see exit-holders.ts). */
   close(): void;
@@ -51,6 +53,7 @@ export function startStatfsThread(): StatfsThread {
   worker.on('error', fail);
   worker.on('exit', () => fail(new Error('statfs thread exited')));
   return {
+    ready: new Promise((resolve) => worker.once('online', resolve).once('exit', resolve)),
     statfs(path) {
       if (waiting) return Promise.reject(new Error('a statfs thread runs one call at a time'));
       const answer = new Promise<StatfsResult>((resolve, reject) => (waiting = { resolve, reject }));
