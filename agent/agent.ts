@@ -9,6 +9,7 @@ import { createFeed, type Feed } from './feed';
 import { healthEndpoint } from './health';
 import { hardeningEndpoint } from './http-hardening';
 import { createAgentServer, type AgentServer } from './http-server';
+import { probeDescriptors } from './descriptor-probe';
 import type { Logger } from './logger';
 import { metricsEndpoint } from './metrics/endpoint';
 import { createAgentRegistry } from './metrics/registry';
@@ -90,6 +91,7 @@ export async function startAgent(config: Config, options: StartOptions): Promise
     throw err;
   }
   const { port } = server.address() as AddressInfo;
+  probeDescriptors(server, logger, context.metrics);
 
   let stopping: Promise<void> | undefined;
   const stop = () =>

@@ -151,7 +151,9 @@ describe('the command', () => {
     );
     // Each socket asks for the stream, which holds its connection (and descriptor) open.
     for (const socket of sockets) socket.write('GET /events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n');
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // libuv resets what it cannot accept without telling Node: the agent must find out, and say so.
+    await until('out of descriptors logged', async () => cli!.stderr(), (stderr) => stderr.includes('"code":"EMFILE"'));
+    expect(cli.stderr()).toContain('out of file descriptors');
     expect(cli.child.exitCode).toBeNull();
     expect(refused).toBeGreaterThan(100);
 
@@ -164,6 +166,8 @@ describe('the command', () => {
     );
     expect(health).toBe(200);
     expect(cli.child.exitCode).toBeNull();
+    const exhausted = parseExposition(await (await fetch(`${cli.url}/metrics`)).text()).get('hostfeed_file_descriptors_exhausted_seconds_total');
+    expect(exhausted!.samples[0]!.value).toBeGreaterThan(0);
   });
 
   it('SIGTERM with SSE clients attached ends each stream cleanly and exits 0 within 5 s', async () => {
