@@ -10,6 +10,7 @@ import { createFeed, type Feed } from './feed';
 import { healthEndpoint } from './health';
 import { hardeningEndpoint } from './http-hardening';
 import { createAgentServer, type AgentServer } from './http-server';
+import { probeDescriptors } from './descriptor-probe';
 import type { Logger } from './logger';
 import { metricsEndpoint } from './metrics/endpoint';
 import { createAgentRegistry } from './metrics/registry';
@@ -99,6 +100,7 @@ export async function startAgent(config: Config, options: StartOptions): Promise
     throw err;
   }
   const { port } = server.address() as AddressInfo;
+  probeDescriptors(server, logger, context.metrics);
   // One sample of every collector (a rate collector reads twice, the baseline gap apart): /healthz tells at once
   // whether this host can be read, and the first clients get the latest of every topic. Then nothing is read until a
   // scrape or a subscriber asks.

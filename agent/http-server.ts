@@ -53,8 +53,9 @@ export function createAgentServer(app: RequestListener, tls: TlsCredentials | un
     socket.end(CONNECT_REFUSAL);
   });
 
-  // Out of descriptors, libuv accepts and closes the connections it cannot keep (clients see a reset) and may report
-  // the failure here: without a listener that report would end the process.
+  // Out of descriptors, libuv accepts and closes the connections it cannot keep (clients see a reset) and reports the
+  // failure here only when it has no descriptor in reserve (descriptor-probe.ts catches the usual case): without a
+  // listener that report would end the process.
   let lastLogged = 0;
   let unlogged = 0;
   server.on('error', (err: NodeJS.ErrnoException) => {

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, configJsonSchema, loadConfig, type ConfigOverrides } from './config';
 import { startAgent } from './agent';
 import { createLogger } from './logger';
+import { exitHoldersEnded } from './exit-holders';
 import { version } from '../package.json';
 
 const USAGE = `Usage: hostfeed [--config FILE] [--port N] [--host H]
@@ -89,9 +90,19 @@ async function main(): Promise<void> {
   }
   const shutdown = (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'stopping');
-    // A stop that hangs must still end the process within 5 s.
-    setTimeout(() => process.exit(0), 4500).unref();
-    void agent.stop().then(() => process.exit(0));
+    // A stop that hangs must still end the process within 5 s. process.exit() would wait for a thread blocked in
+    // the kernel (statfs on a dead mount), forever: SIGKILL does not, and tells the supervisor the stop failed.
+    const kill = () => process.kill(process.pid, 'SIGKILL');
+    setTimeout(() => {
+      logger.error({ signal }, 'forced exit: the stop did not end within 4.3 s (a thread blocked in the kernel?)');
+      // The log is written asynchronously: kill once it is out, or shortly anyway.
+      logger.flush(kill);
+      setTimeout(kill, 200);
+    }, 4300); // not unref'd: an empty event loop would end in the same wait as process.exit()
+    void agent
+      .stop()
+      .then(exitHoldersEnded)
+      .then(() => process.exit(0));
   };
   // Before the URLs: a supervisor that signals as soon as it reads them must not meet the default action (death).
   process.once('SIGINT', shutdown);

@@ -16,14 +16,18 @@ export interface RunningCli {
 export interface CliOptions {
   /** `ulimit -n` of the agent: bash sets it, then execs node, so the child's PID is the agent's. */
   maxOpenFiles?: number;
+  /** bash run before node, in the same process (which then execs node), e.g. mounts; under `wrapper` if given. */
+  prelude?: string;
+  /** A program that execs the rest, e.g. `unshare -m`: the agent (its PID too) runs under it. */
+  wrapper?: string[];
 }
 
 /** Starts `hostfeed ARGS` and resolves once it prints its URL; rejects with its stderr if it exits first. */
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 10_000, { maxOpenFiles }: CliOptions = {}): Promise<RunningCli> {
-  const agent = [MAIN, ...args];
-  const [program, argv] =
-    maxOpenFiles === undefined ? [process.execPath, agent] : ['bash', ['-c', `ulimit -n ${maxOpenFiles} && exec "$@"`, 'bash', process.execPath, ...agent]];
-  const child = spawn(program, argv, { env: { ...process.env, ...env } });
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 10_000, { maxOpenFiles, prelude, wrapper = [] }: CliOptions = {}): Promise<RunningCli> {
+  const agent = [process.execPath, MAIN, ...args];
+  const steps = [maxOpenFiles === undefined ? [] : [`ulimit -n ${maxOpenFiles}`], prelude === undefined ? [] : [prelude]].flat();
+  const command = [...wrapper, ...(steps.length === 0 ? agent : ['bash', '-c', `${steps.join(' && ')} && exec "$@"`, 'bash', ...agent])];
+  const child = spawn(command[0]!, command.slice(1), { env: { ...process.env, ...env } });
   let out = '';
   let err = '';
   child.stdout.on('data', (chunk) => (out += chunk));

@@ -4,6 +4,7 @@
  * and SIGTERM with SSE clients attached. One collector failing never stops the others.
  */
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, get } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,6 +74,23 @@ describe('procfs files that cannot be read', () => {
   });
 });
 
+describe('procfs files that cannot be right', () => {
+  it('fail their collectors with collector-error naming the file and line, and success 0, rather than zeros', async () => {
+    const root = procCopy();
+    writeFileSync(join(root, 'meminfo'), 'garbage\n');
+    writeFileSync(join(root, 'loadavg'), '-1.00 -1.00 -1.00 1/100 4242\n');
+    const agent = await startTestAgent({}, createProcfsSource({ root, statfs: async () => STATS }));
+    const stream = await open(`${agent.url}/events`);
+    await stream.waitFor((item) => item.kind === 'event' && item.event === 'collector-error' && /loadavg/.test(item.data));
+    await stream.waitFor((item) => item.kind === 'event' && item.event === 'collector-error' && /meminfo/.test(item.data));
+    expect(errorsOf(stream.events(), 'memory')[0]!.message).toBe(`couldn't collect memory: couldn't parse ${join(root, 'meminfo')}: no MemTotal line (line 1 "garbage")`);
+    expect(errorsOf(stream.events(), 'load')[0]!.message).toBe(
+      `couldn't collect load: couldn't parse ${join(root, 'loadavg')}: negative load average (line 1 "-1.00 -1.00 -1.00 1/100 4242")`,
+    );
+    expect(await until('cpu and disk sampled', () => collectorSuccess(agent), (s) => s.cpu === 1 && s.disk === 1)).toEqual({ cpu: 1, memory: 0, load: 0, disk: 1 });
+  });
+});
+
 describe('statfs', () => {
   it('a mount that hangs or is refused is reported with node_filesystem_device_error 1, the rest of the disk sample stands', async () => {
     const statfs = (path: string) => (path === '/' ? never() : path === '/mnt/restricted' ? permissionDenied(path) : Promise.resolve(STATS));
@@ -121,6 +139,13 @@ describe('the command', () => {
   it('out of file descriptors (ulimit -n 64), refuses new clients instead of crashing, and serves again once they go', async () => {
     cli = await startCli(fast, {}, 10_000, { maxOpenFiles: 64 });
     const { port } = new URL(cli.url);
+    // A connection opened before the flood, kept alive as Prometheus keeps its own: its requests still get in.
+    const keptAlive = new Agent({ keepAlive: true, maxSockets: 1 });
+    const probe = () =>
+      new Promise<number>((resolve) => {
+        get(`${cli!.url}/healthz`, { agent: keptAlive }, (res) => res.resume().on('end', () => resolve(res.statusCode ?? 0))).on('error', () => resolve(0));
+      });
+    await probe();
     const sockets: Socket[] = [];
     let refused = 0;
     await Promise.all(
@@ -134,11 +159,14 @@ describe('the command', () => {
     );
     // Each socket asks for the stream, which holds its connection (and descriptor) open.
     for (const socket of sockets) socket.write('GET /events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n');
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // libuv resets what it cannot accept without telling Node: the agent must find out, and say so.
+    await until('out of descriptors logged', async () => (await probe(), cli!.stderr()), (stderr) => stderr.includes('"code":"EMFILE"'));
+    expect(cli.stderr()).toContain('out of file descriptors');
     expect(cli.child.exitCode).toBeNull();
     expect(refused).toBeGreaterThan(100);
 
     for (const socket of sockets) socket.destroy();
+    keptAlive.destroy();
     const health = await until(
       'answering again',
       // Bounded: a request that lands while descriptors are still short is reset, and fetch may wait on it.
@@ -147,6 +175,8 @@ describe('the command', () => {
     );
     expect(health).toBe(200);
     expect(cli.child.exitCode).toBeNull();
+    const exhausted = parseExposition(await (await fetch(`${cli.url}/metrics`)).text()).get('hostfeed_file_descriptors_exhausted_total');
+    expect(exhausted!.samples[0]!.value).toBeGreaterThan(0);
   });
 
   it('SIGTERM with SSE clients attached ends each stream cleanly and exits 0 within 5 s', async () => {

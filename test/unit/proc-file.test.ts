@@ -1,13 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openProcFile } from '../../agent/sources/procfs/proc-file';
+import { openProcFile, readCapped } from '../../agent/sources/procfs/proc-file';
 
 const dir = mkdtempSync(join(tmpdir(), 'hostfeed-procfile-'));
 
 describe('a /proc file kept open', () => {
   it('reads the real /proc/stat afresh on every read', async () => {
-    const file = openProcFile('/proc/stat');
+    const file = openProcFile('/proc/stat', 1 << 20);
     try {
       const first = await file.read();
       expect(first).toMatch(/^cpu /);
@@ -26,14 +26,14 @@ describe('a /proc file kept open', () => {
     const path = join(dir, 'big');
     const text = 'x'.repeat(100_000) + '\nend\n';
     writeFileSync(path, text);
-    const file = openProcFile(path);
+    const file = openProcFile(path, 1 << 20);
     expect(await file.read()).toBe(text);
     file.close();
   });
 
   it('fails with the errno for a missing file, and reads it once it exists', async () => {
     const path = join(dir, 'later');
-    const file = openProcFile(path);
+    const file = openProcFile(path, 1 << 20);
     await expect(file.read()).rejects.toMatchObject({ code: 'ENOENT' });
     writeFileSync(path, 'now here\n');
     expect(await file.read()).toBe('now here\n');
@@ -44,9 +44,32 @@ describe('a /proc file kept open', () => {
   it('serialises concurrent reads, which share one buffer', async () => {
     const path = join(dir, 'shared');
     writeFileSync(path, 'a'.repeat(40_000));
-    const file = openProcFile(path);
+    const file = openProcFile(path, 1 << 20);
     const reads = await Promise.all([file.read(), file.read(), file.read()]);
     expect(reads).toEqual([readFileSync(path, 'utf8'), readFileSync(path, 'utf8'), readFileSync(path, 'utf8')]);
     file.close();
+  });
+});
+
+describe('the cap on a read', () => {
+  const path = join(dir, 'capped');
+  writeFileSync(path, 'y'.repeat(5000));
+
+  it('reads a file up to its cap whole, and fails one byte beyond, kept open or read once', async () => {
+    const atCap = openProcFile(path, 5000);
+    expect(await atCap.read()).toHaveLength(5000);
+    atCap.close();
+    const under = openProcFile(path, 4999);
+    await expect(under.read()).rejects.toThrow('larger than 4999 bytes');
+    under.close();
+    expect(await readCapped(path, 5000)).toHaveLength(5000);
+    await expect(readCapped(path, 4999)).rejects.toThrow('larger than 4999 bytes');
+  });
+
+  it('fails on an endless file (/dev/zero in place of a /proc file) instead of filling the memory', async () => {
+    const zero = openProcFile('/dev/zero', 1 << 20);
+    await expect(zero.read()).rejects.toThrow('larger than 1048576 bytes');
+    zero.close();
+    await expect(readCapped('/dev/zero', 1 << 20)).rejects.toThrow('larger than 1048576 bytes');
   });
 });

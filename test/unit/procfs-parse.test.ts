@@ -67,6 +67,11 @@ describe('parseStat', () => {
     expect(cpu1!.seconds).toEqual({ user: 0.5, nice: 0.01, system: 0.1, idle: 4, iowait: 0, irq: 0, softirq: 0, steal: 0 });
   });
 
+  it('throws on a stat without a cpuN line (it would read as a host with no CPU), naming the first line', () => {
+    expect(() => parseStat('intr 1 2 3\nbtime 1700000000\n')).toThrow('no cpuN line (line 1 "intr 1 2 3")');
+    expect(() => parseStat('cpu  1 2 3 4 5 6 7 8 0 0\n')).toThrow(/no cpuN line/);
+  });
+
   it('throws on a non-numeric counter rather than exporting a wrong value', () => {
     expect(() => parseStat('cpu0 10 x 3 4\n')).toThrow(/not a number: "x"/);
   });
@@ -128,11 +133,21 @@ describe('parseMeminfo', () => {
   it('skips a line that does not read as "Key: number [kB]"', () => {
     expect(parseMeminfo('MemTotal: 10 kB\nbroken line\nOdd: 5 MB\nMemFree: 4 kB\n')).toEqual({ MemTotal: 10240, MemFree: 4096 });
   });
+
+  it('throws on a file without a positive MemTotal (garbage would read as a host with 0 B), naming the line', () => {
+    expect(() => parseMeminfo('\u0000\u0001garbage\nmore garbage\n')).toThrow('no MemTotal line (line 1 "\\u0000\\u0001garbage")');
+    expect(() => parseMeminfo('MemFree: 4 kB\n')).toThrow(/no MemTotal line/);
+    expect(() => parseMeminfo('MemTotal: 0 kB\nMemFree: 0 kB\n')).toThrow('MemTotal is not a positive size (line 1 "MemTotal: 0 kB")');
+  });
 });
 
 describe('parseLoadavg', () => {
   it('reads the three averages of the real capture', () => {
     expect(parseLoadavg(proc('loadavg'))).toEqual({ load1: 0.58, load5: 0.51, load15: 0.27 });
+  });
+
+  it('throws on negative averages (no count of tasks is negative), naming the line', () => {
+    expect(() => parseLoadavg('-1.00 0.20 0.30 1/2 3\n')).toThrow('negative load average (line 1 "-1.00 0.20 0.30 1/2 3")');
   });
 
   it('throws on a short or non-numeric file', () => {
@@ -240,6 +255,11 @@ describe('parseMountinfo', () => {
 
   it('skips a garbage line and keeps the others', () => {
     expect(mounts).toHaveLength(8);
+  });
+
+  it('throws on a file without one mount line (a process always has its root), naming the first line', () => {
+    expect(() => parseMountinfo('garbage here\nand here\n')).toThrow('no mount line (line 1 "garbage here")');
+    expect(() => parseMountinfo('')).toThrow('no mount line (line 1 "")');
   });
 
   it('undoes octal escapes in mountpoint and device, and finds fields after two optional ones', () => {

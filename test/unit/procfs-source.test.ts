@@ -119,6 +119,15 @@ describe('procfs source: errors', () => {
     await expect(source.diskStats()).rejects.toThrow("couldn't read /nonexistent-procfs/diskstats: ENOENT");
   });
 
+  it('fails a sample whose file is past its cap (a 50 MB meminfo), naming the file', async () => {
+    const root = tempRoot({});
+    writeFileSync(join(root, 'meminfo'), 'MemTotal: 1 kB\n'.repeat(100_000));
+    const source = createProcfsSource({ root });
+    await expect(source.memory()).rejects.toThrow(`couldn't read ${root}/meminfo: larger than 524288 bytes`);
+    source.close!();
+    rmSync(root, { recursive: true });
+  });
+
   it('wraps a parse failure with the file it came from', async () => {
     const dir = mkdtempSync(join(os.tmpdir(), 'hostfeed-procfs-'));
     try {

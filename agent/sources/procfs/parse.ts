@@ -13,6 +13,11 @@ function lines(text: string): string[] {
   return text.split('\n');
 }
 
+/** How an error names a line of a file that cannot be right: its number and the start of its text. */
+function lineAt(text: string, index: number): string {
+  return `line ${index + 1} ${JSON.stringify((lines(text)[index] ?? '').slice(0, 80))}`;
+}
+
 function toNumber(field: string, context: string): number {
   const n = Number(field);
   if (field === '' || !Number.isFinite(n)) throw new Error(`not a number: ${JSON.stringify(field)} in ${context}`);
@@ -44,6 +49,8 @@ export function parseStat(text: string, userHz = 100): CpuCounters[] {
       guestSeconds: { user: ticks[8]! / userHz, nice: ticks[9]! / userHz },
     });
   }
+  // Every running kernel has a CPU: a stat without one is not a stat file (and would read as a host with no CPU).
+  if (cpus.length === 0) throw new Error(`no cpuN line (${lineAt(text, 0)})`);
   return cpus;
 }
 
@@ -59,7 +66,8 @@ export function parseBootTime(text: string): number {
 /**
  * /proc/meminfo with node_exporter's keys: `Active(anon)` -> `Active_anon` (its regexp `\((.*)\)` -> `_$1`).
  * Values with the kB unit (which the kernel means as KiB) are turned into bytes; unitless fields (HugePages_*)
- * stay counts. Lines that do not read as `Key: number [kB]` are skipped: one odd line must not lose the rest.
+ * stay counts. Lines that do not read as `Key: number [kB]` are skipped: one odd line must not lose the rest; a file
+ * without a positive MemTotal throws.
  */
 export function parseMeminfo(text: string): MemInfo {
   const info: MemInfo = {};
@@ -70,6 +78,11 @@ export function parseMeminfo(text: string): MemInfo {
     const value = Number(match[2]);
     info[key] = match[3] === 'kB' ? value * 1024 : value;
   }
+  // The kernel always prints MemTotal first, and no host has none: without it the figures would read as 0 B.
+  if (!(info.MemTotal! > 0)) {
+    const at = lines(text).findIndex((line) => line.startsWith('MemTotal:'));
+    throw new Error(at < 0 ? `no MemTotal line (${lineAt(text, 0)})` : `MemTotal is not a positive size (${lineAt(text, at)})`);
+  }
   return info;
 }
 
@@ -78,6 +91,8 @@ export function parseLoadavg(text: string): LoadReading {
   const fields = text.trim().split(/\s+/);
   if (fields.length < 3) throw new Error(`unexpected content in /proc/loadavg: ${JSON.stringify(text)}`);
   const [load1, load5, load15] = fields.slice(0, 3).map((f) => toNumber(f, '/proc/loadavg'));
+  // Averages of counts of tasks: a negative one is no reading (and the load event's schema refuses it).
+  if ([load1, load5, load15].some((load) => load! < 0)) throw new Error(`negative load average (${lineAt(text, 0)})`);
   return { load1: load1!, load5: load5!, load15: load15! };
 }
 
@@ -148,7 +163,8 @@ function unescapeOctal(field: string): string {
 /**
  * /proc/<pid>/mountinfo. Fields are split on single spaces, not runs of them, because the mount source can be
  * an empty string (some FUSE mounts) and must not shift the super options into its place. The optional
- * fields (shared:N, master:N, ...) vary in number and end at a lone "-". Malformed lines are skipped.
+ * fields (shared:N, master:N, ...) vary in number and end at a lone "-". Malformed lines are skipped; a file
+ * without one well-formed line throws.
  */
 export function parseMountinfo(text: string): MountinfoEntry[] {
   const entries: MountinfoEntry[] = [];
@@ -156,6 +172,8 @@ export function parseMountinfo(text: string): MountinfoEntry[] {
     const entry = parseMountinfoLine(line);
     if (entry) entries.push(entry);
   }
+  // A process always has a root mount: a table without one readable line is not a mount table.
+  if (entries.length === 0) throw new Error(`no mount line (${lineAt(text, 0)})`);
   return entries;
 }
 

@@ -1,8 +1,6 @@
 /**
  * The Linux source: async reads of procfs and statfs(2) per mount, no child process. Parsing lives in parse.ts.
  */
-import { promises as fsp } from 'fs';
-import type { StatsFs } from 'fs';
 import * as os from 'os';
 import {
   parseBootTime,
@@ -16,7 +14,11 @@ import {
   type MountinfoEntry,
 } from './parse';
 import type { Inventory, MountReading, Source } from '../types';
-import { openProcFile, type ProcFile } from './proc-file';
+import { openProcFile, readCapped, type ProcFile } from './proc-file';
+import { createMountStatfs } from './mount-statfs';
+import { startStatfsThread, type StatfsResult } from './statfs-thread';
+
+export type { StatfsResult } from './statfs-thread';
 
 /**
  * Clock ticks per second of /proc/stat. The kernel always reports USER_HZ = 100 to user space on the
@@ -24,8 +26,11 @@ import { openProcFile, type ProcFile } from './proc-file';
  */
 const USER_HZ = 100;
 
-/** What statfs must give: the fields node_exporter reads. */
-export type StatfsResult = Pick<StatsFs, 'bsize' | 'blocks' | 'bfree' | 'bavail' | 'files' | 'ffree'>;
+/**
+ * statfs threads at most, stuck ones included: each mount whose statfs hangs holds one (about 9 MB) until its call
+ * returns, so 7 dead mounts still leave one thread for the healthy ones.
+ */
+const STATFS_THREADS = 8;
 
 export interface ProcfsSourceOptions {
   /** Where procfs is mounted; tests point it at a fixture tree. Default '/proc'. */
@@ -35,7 +40,10 @@ export interface ProcfsSourceOptions {
    * Default 5000, node_exporter's --collector.filesystem.mount-timeout.
    */
   mountTimeoutMs?: number;
-  /** statfs(2) of a mountpoint; injectable so that tests can simulate a hung or failing mount. Default fs.promises.statfs. */
+  /**
+   * statfs(2) of a mountpoint, called one at a time per thread; injectable so that tests can simulate a hung or
+   * failing mount. Default fs.statfsSync on worker threads of the source's own (statfs-thread.ts).
+   */
   statfs?: (path: string) => Promise<StatfsResult>;
   /** os-release(5) files, first readable wins. Default the real /etc/os-release, then /usr/lib/os-release. */
   osReleasePaths?: string[];
@@ -49,24 +57,21 @@ function reason(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-async function readText(path: string): Promise<string> {
+/**
+ * Caps on what one read may bring in (a file past its cap fails the sample). The fixed files (stat, meminfo,
+ * loadavg, diskstats) are a few KB; stat's intr line and diskstats grow with a large server's interrupts and devices,
+ * hence room to 512 KiB. mountinfo and cpuinfo grow with mounts and CPUs: 4 MiB holds some 20,000 mounts of a
+ * Kubernetes node (about 200 bytes each) or cpuinfo of 2,000 CPUs.
+ */
+const FIXED_FILE_MAX_BYTES = 512 * 1024;
+const GROWING_FILE_MAX_BYTES = 4 * 1024 * 1024;
+
+async function readText(path: string, maxBytes = GROWING_FILE_MAX_BYTES): Promise<string> {
   try {
-    return await fsp.readFile(path, 'utf8');
+    return await readCapped(path, maxBytes);
   } catch (err) {
     throw new Error(`couldn't read ${path}: ${reason(err)}`, { cause: err });
   }
-}
-
-/**
- * node_exporter's device_error texts: one stable string for a mount that timed out or is still stuck (a label value
- * that changed between the two would start a new series), and the C library's text for an errno.
- */
-const MOUNT_TIMEOUT = 'mountpoint timeout';
-
-function strerror(err: unknown): string {
-  // Node's message is "EACCES: permission denied, statfs '/mnt/x'": keep "permission denied".
-  const match = /^[A-Z0-9]+: ([^,]+),/.exec(err instanceof Error ? err.message : '');
-  return match ? match[1]! : reason(err);
 }
 
 /** Reads and parses one file; a parse failure names the file too. */
@@ -92,55 +97,25 @@ function visibleMounts(entries: MountinfoEntry[]): MountinfoEntry[] {
 export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
   const root = options.root ?? '/proc';
   const mountTimeoutMs = options.mountTimeoutMs ?? 5000;
-  const statfs = options.statfs ?? ((path: string) => fsp.statfs(path));
+  const injected = options.statfs;
+  const mountStatfs = createMountStatfs({
+    timeoutMs: mountTimeoutMs,
+    maxThreads: STATFS_THREADS,
+    startThread: injected ? () => ({ ready: Promise.resolve(), statfs: injected, close: () => undefined }) : startStatfsThread,
+  });
   const osReleasePaths = options.osReleasePaths ?? DEFAULT_OS_RELEASE;
 
   /** The files read every interval, each kept open (see proc-file.ts). */
   const hotFiles = new Map<string, ProcFile>();
   const readHot = async (path: string): Promise<string> => {
     let file = hotFiles.get(path);
-    if (!file) hotFiles.set(path, (file = openProcFile(path)));
+    if (!file) hotFiles.set(path, (file = openProcFile(path, FIXED_FILE_MAX_BYTES)));
     try {
       return await file.read();
     } catch (err) {
       throw new Error(`couldn't read ${path}: ${reason(err)}`, { cause: err });
     }
   };
-
-  /**
-   * Mountpoints whose statfs has not returned yet. statfs runs on libuv's thread pool (4 threads by default,
-   * shared with every fs read): calling it again each cycle on a hung NFS mount would soon block all of them and
-   * with them /proc reads. So, as node_exporter marks "stuck" mounts, a mount still pending is not statfs'd again.
-   */
-  const pending = new Set<string>();
-
-  async function statMount(mountpoint: string): Promise<Pick<MountReading, 'stats' | 'error'>> {
-    if (pending.has(mountpoint)) return { stats: null, error: MOUNT_TIMEOUT };
-    pending.add(mountpoint);
-    const call = (async () => statfs(mountpoint))().finally(() => pending.delete(mountpoint));
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), mountTimeoutMs);
-    });
-    try {
-      const result = await Promise.race([call, timeout]);
-      if (result === 'timeout') return { stats: null, error: MOUNT_TIMEOUT };
-      // As node_exporter's filesystem_linux.go: every size in units of f_bsize (Node's bsize), not f_frsize.
-      return {
-        stats: {
-          sizeBytes: result.blocks * result.bsize,
-          freeBytes: result.bfree * result.bsize,
-          availBytes: result.bavail * result.bsize,
-          files: result.files,
-          filesFree: result.ffree,
-        },
-      };
-    } catch (err) {
-      return { stats: null, error: strerror(err) };
-    } finally {
-      clearTimeout(timer);
-    }
-  }
 
   async function readMountinfo(): Promise<MountinfoEntry[]> {
     // PID 1's view is the host's when we run in a container with the host's /proc; hidepid hides it, then self.
@@ -154,7 +129,7 @@ export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
   async function readDistro(): Promise<string> {
     for (const path of osReleasePaths) {
       try {
-        const pretty = parseOsRelease(await fsp.readFile(path, 'utf8')).PRETTY_NAME;
+        const pretty = parseOsRelease(await readText(path)).PRETTY_NAME;
         if (pretty) return pretty;
       } catch {
         // try the next file, then fall back to the kernel's name
@@ -165,7 +140,7 @@ export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
 
   async function readDomainname(): Promise<string> {
     try {
-      return (await fsp.readFile(`${root}/sys/kernel/domainname`, 'utf8')).trim() || '(none)';
+      return (await readText(`${root}/sys/kernel/domainname`)).trim() || '(none)';
     } catch {
       return '(none)'; // what the kernel itself reports when no NIS domain is set
     }
@@ -173,7 +148,7 @@ export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
 
   async function readCpuModel(): Promise<string> {
     try {
-      const model = parseCpuinfoModel(await fsp.readFile(`${root}/cpuinfo`, 'utf8'));
+      const model = parseCpuinfoModel(await readText(`${root}/cpuinfo`));
       if (model) return model;
     } catch {
       // fall back below
@@ -197,6 +172,7 @@ export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
     close() {
       for (const file of hotFiles.values()) file.close();
       hotFiles.clear();
+      mountStatfs.close();
     },
 
     async mounts(include) {
@@ -206,7 +182,7 @@ export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
         kept.map(async (m): Promise<MountReading> => {
           const { major, minor, mountpoint, device, fstype, options: mountOptions, superOptions } = m;
           const base = { device, mountpoint, fstype, options: mountOptions, superOptions, major, minor };
-          return { ...base, ...(await statMount(mountpoint)) };
+          return { ...base, ...(await mountStatfs.stat(mountpoint)) };
         }),
       );
     },
@@ -216,7 +192,7 @@ export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
         readParsed(`${root}/stat`, (text) => ({
           cpuCores: parseStat(text, USER_HZ).length,
           bootTimeSeconds: parseBootTime(text),
-        })),
+        }), readHot),
         readDistro(),
         readDomainname(),
         readCpuModel(),
