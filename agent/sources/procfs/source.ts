@@ -105,24 +105,26 @@ export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
   });
   const osReleasePaths = options.osReleasePaths ?? DEFAULT_OS_RELEASE;
 
-  /** The files read every interval, each kept open (see proc-file.ts). */
+  /** The files read on every sample, each kept open (see proc-file.ts). */
   const hotFiles = new Map<string, ProcFile>();
-  const readHot = async (path: string): Promise<string> => {
+  const readHot = (maxBytes: number) => async (path: string): Promise<string> => {
     let file = hotFiles.get(path);
-    if (!file) hotFiles.set(path, (file = openProcFile(path, FIXED_FILE_MAX_BYTES)));
+    if (!file) hotFiles.set(path, (file = openProcFile(path, maxBytes)));
     try {
-      return await file.read();
+      return file.read();
     } catch (err) {
       throw new Error(`couldn't read ${path}: ${reason(err)}`, { cause: err });
     }
   };
+  const readFixed = readHot(FIXED_FILE_MAX_BYTES);
+  const readGrowing = readHot(GROWING_FILE_MAX_BYTES);
 
   async function readMountinfo(): Promise<MountinfoEntry[]> {
     // PID 1's view is the host's when we run in a container with the host's /proc; hidepid hides it, then self.
     try {
-      return parseMountinfo(await readText(`${root}/1/mountinfo`));
+      return parseMountinfo(await readGrowing(`${root}/1/mountinfo`));
     } catch {
-      return readParsed(`${root}/self/mountinfo`, parseMountinfo);
+      return readParsed(`${root}/self/mountinfo`, parseMountinfo, readGrowing);
     }
   }
 
@@ -160,14 +162,14 @@ export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
     name: 'procfs',
 
     async cpu() {
-      return { kind: 'counters', cpus: await readParsed(`${root}/stat`, (text) => parseStat(text, USER_HZ), readHot) };
+      return { kind: 'counters', cpus: await readParsed(`${root}/stat`, (text) => parseStat(text, USER_HZ), readFixed) };
     },
 
-    memory: () => readParsed(`${root}/meminfo`, parseMeminfo, readHot),
+    memory: () => readParsed(`${root}/meminfo`, parseMeminfo, readFixed),
 
-    load: () => readParsed(`${root}/loadavg`, parseLoadavg, readHot),
+    load: () => readParsed(`${root}/loadavg`, parseLoadavg, readFixed),
 
-    diskStats: () => readParsed(`${root}/diskstats`, parseDiskstats, readHot),
+    diskStats: () => readParsed(`${root}/diskstats`, parseDiskstats, readFixed),
 
     close() {
       for (const file of hotFiles.values()) file.close();
@@ -192,7 +194,7 @@ export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
         readParsed(`${root}/stat`, (text) => ({
           cpuCores: parseStat(text, USER_HZ).length,
           bootTimeSeconds: parseBootTime(text),
-        }), readHot),
+        }), readFixed),
         readDistro(),
         readDomainname(),
         readCpuModel(),
