@@ -19,9 +19,10 @@ export function filesystemOf(mount: MountReading): Filesystem {
   if (!mount.stats) {
     return { ...base, sizeBytes: 0, freeBytes: 0, availBytes: 0, usedBytes: 0, usedRatio: 0, files: 0, filesFree: 0, error: mount.error ?? 'unreadable' };
   }
-  const { sizeBytes, freeBytes, availBytes, files, filesFree } = mount.stats;
+  // `inodes`: files and filesFree where the source has them, nothing where it has not.
+  const { sizeBytes, freeBytes, availBytes, ...inodes } = mount.stats;
   const usedBytes = Math.max(0, sizeBytes - freeBytes);
-  return { ...base, sizeBytes, freeBytes, availBytes, usedBytes, usedRatio: ratio(usedBytes, usedBytes + availBytes), files, filesFree };
+  return { ...base, sizeBytes, freeBytes, availBytes, usedBytes, usedRatio: ratio(usedBytes, usedBytes + availBytes), ...inodes };
 }
 
 /** Per-device rates between two readings taken `seconds` apart; devices new since the last reading are left out. */
@@ -45,7 +46,13 @@ export function deviceRates(previous: Map<string, DiskStatsReading>, current: Di
   });
 }
 
-export function createDiskCollector(source: Source, config: DiskCollectorConfig, now: () => number = Date.now): Collector<'disk'> {
+/** `monotonicMs` times the interval of the rates (performance.now(): wall-clock steps do not bend them). */
+export function createDiskCollector(
+  source: Source,
+  config: DiskCollectorConfig,
+  now: () => number = Date.now,
+  monotonicMs: () => number = () => performance.now(),
+): Collector<'disk'> {
   const mountPointsExclude = new RegExp(config.mountPointsExclude);
   const fsTypesExclude = new RegExp(config.fsTypesExclude);
   const devicesExclude = new RegExp(config.devicesExclude);
@@ -54,7 +61,7 @@ export function createDiskCollector(source: Source, config: DiskCollectorConfig,
 
   async function readDevices(): Promise<{ at: number; devices: DiskStatsReading[] | null }> {
     const devices = await source.diskStats();
-    return { at: performance.now(), devices: devices && devices.filter((d) => !devicesExclude.test(d.device)) };
+    return { at: monotonicMs(), devices: devices && devices.filter((d) => !devicesExclude.test(d.device)) };
   }
 
   return {

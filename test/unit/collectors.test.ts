@@ -44,11 +44,18 @@ describe('cpu', () => {
 
   it('the first sample is already a rate, from a baseline read just before', async () => {
     const fake = createFakeSource();
-    const sample = await createCpuCollector(fake.source, () => 42).collect();
-    expect(fake.reads.cpu).toBe(2);
+    const read: CpuCounters[][] = [];
+    const source = { ...fake.source, cpu: async () => {
+      const reading = await fake.source.cpu();
+      if (reading.kind === 'counters') read.push(reading.cpus);
+      return reading;
+    } };
+    const sample = await createCpuCollector(source, () => 42).collect();
+    expect(read).toHaveLength(2);
     expect(sample.data.ts).toBe(42);
-    // The fake advances 0.3 user, 0.1 system, 0.6 idle per read on each CPU.
-    expect(sample.data.usage).toBeCloseTo(0.4);
+    const gained = (cpu: number, mode: keyof CpuCounters['seconds']) => read[1]![cpu]!.seconds[mode] - read[0]![cpu]!.seconds[mode];
+    const total = (cpu: number) => Object.keys(read[0]![cpu]!.seconds).reduce((sum, mode) => sum + gained(cpu, mode as keyof CpuCounters['seconds']), 0);
+    expect(sample.data.usage).toBeCloseTo(1 - (gained(0, 'idle') + gained(1, 'idle')) / (total(0) + total(1)), 3);
     expect(sample.data.cores).toHaveLength(2);
     expect(sample.raw.kind).toBe('counters');
   });
