@@ -1,5 +1,6 @@
 import { clampCounters, createCpuCollector, usageFromCounters, usageFromRatios } from '../../agent/collectors/cpu';
 import { createDiskCollector, deviceRates, filesystemOf } from '../../agent/collectors/disk';
+import { increase, perSecond, ratio } from '../../agent/collectors/deltas';
 import { memoryEvent } from '../../agent/collectors/memory';
 import { parseConfig } from '../../agent/config';
 import type { CpuCounters, DiskStatsReading } from '../../agent/sources/types';
@@ -11,7 +12,38 @@ const cpu = (name: string, user: number, system: number, idle: number, iowait = 
   guestSeconds: { user: 0, nice: 0 },
 });
 
+describe('deltas', () => {
+  it('a counter increase, 0 when it went backwards', () => {
+    expect(increase(3, 5)).toBe(2);
+    expect(increase(5, 3)).toBe(0);
+  });
+
+  it('a share within 0..1 to 4 decimals, 0 of a total that is not positive', () => {
+    expect(ratio(1, 3)).toBe(0.3333);
+    expect(ratio(2, 3)).toBe(0.6667);
+    expect(ratio(3, 2)).toBe(1);
+    expect(ratio(-1, 2)).toBe(0);
+    expect(ratio(1, 0)).toBe(0);
+    expect(ratio(1, -2)).toBe(0);
+    expect(ratio(1, NaN)).toBe(0);
+  });
+
+  it('a rate per second to 3 decimals', () => {
+    expect(perSecond(1, 3)).toBe(0.333);
+    expect(perSecond(2, 3)).toBe(0.667);
+    expect(perSecond(10, 4)).toBe(2.5);
+  });
+});
+
 describe('cpu', () => {
+  it('no time passed: every share is 0, not a division by zero', () => {
+    const same = [cpu('0', 10, 10, 80)];
+    const derived = usageFromCounters(new Map([['0', same[0]!]]), same);
+    expect(derived.usage).toBe(0);
+    expect(derived.cores).toEqual([{ cpu: '0', usage: 0 }]);
+    expect(Object.values(derived.modes).every((share) => share === 0)).toBe(true);
+  });
+
   it('derives usage per core and per mode from counter deltas', () => {
     const before = new Map([['0', cpu('0', 10, 10, 80)], ['1', cpu('1', 0, 0, 100)]]);
     const derived = usageFromCounters(before, [cpu('0', 13, 11, 86), cpu('1', 0, 0, 110)]);
@@ -99,6 +131,15 @@ describe('disk', () => {
     expect(sda).toEqual({ device: 'sda', readBytesPerSecond: 524_288, writeBytesPerSecond: 1_048_576, readsPerSecond: 128, writesPerSecond: 256, ioNow: 1, busyRatio: 0.25 });
   });
 
+  it('no time passed: no rates rather than a division by zero', () => {
+    const sda = stats('sda', 0, 0, 0);
+    expect(deviceRates(new Map([['sda', sda]]), [stats('sda', 8, 8, 10)], 0)).toEqual([]);
+  });
+
+  it('a device new since the last reading has no rates yet', () => {
+    expect(deviceRates(new Map(), [stats('sdb', 8, 8, 10)], 1)).toEqual([]);
+  });
+
   it('a device reset (counters backwards) gives zero rates, not negative ones', () => {
     const [sda] = deviceRates(new Map([['sda', stats('sda', 4096, 4096, 900)]]), [stats('sda', 8, 8, 10)], 1);
     expect(sda.readBytesPerSecond).toBe(0);
@@ -115,6 +156,10 @@ describe('disk', () => {
   it('an unreadable mount is reported with its error and zero sizes', () => {
     const fs = filesystemOf({ ...FAKE_MOUNT, options: ['ro'], stats: null, error: 'statfs timed out after 5000ms' });
     expect(fs).toMatchObject({ error: 'statfs timed out after 5000ms', sizeBytes: 0, readonly: true });
+  });
+
+  it('an unreadable mount without a reason says so', () => {
+    expect(filesystemOf({ ...FAKE_MOUNT, stats: null }).error).toBe('unreadable');
   });
 
   it('read-only when the superblock says so, as an ext4 remounted after errors', () => {
