@@ -1,6 +1,8 @@
 import { clampCounters, createCpuCollector, usageFromCounters, usageFromRatios } from '../../agent/collectors/cpu';
 import { createDiskCollector, deviceRates, filesystemOf } from '../../agent/collectors/disk';
 import { increase, perSecond, ratio } from '../../agent/collectors/deltas';
+import { createCollectors } from '../../agent/collectors';
+import { createLoadCollector } from '../../agent/collectors/load';
 import { memoryEvent } from '../../agent/collectors/memory';
 import { parseConfig } from '../../agent/config';
 import type { CpuCounters, DiskStatsReading } from '../../agent/sources/types';
@@ -104,6 +106,22 @@ describe('cpu', () => {
   });
 });
 
+describe('load', () => {
+  it('the load averages as the source read them, at the sample time', async () => {
+    const fake = createFakeSource();
+    const sample = await createLoadCollector(fake.source, () => 7).collect();
+    expect(sample.raw).toEqual({ load1: 0.51, load5: 0.4, load15: 0.3 }); // the fake's first reading
+    expect(sample.data).toEqual({ ts: 7, load1: 0.51, load5: 0.4, load15: 0.3 });
+  });
+});
+
+describe('collector registry', () => {
+  it('one collector per enabled topic, each of its own topic', () => {
+    const config = parseConfig({ collectors: { load: { enabled: false } } }, 'test');
+    expect(createCollectors(createFakeSource().source, config).map((c) => c.topic)).toEqual(['cpu', 'memory', 'disk']);
+  });
+});
+
 describe('memory', () => {
   const GiB = 2 ** 30;
   it('used is total - available', () => {
@@ -174,6 +192,15 @@ describe('disk', () => {
     expect(sample.data.filesystems).toEqual([]);
     expect(sample.data.devices).toEqual([]);
     expect(sample.raw.devices).toEqual([]);
+  });
+
+  it('a source without per-device counters: no device rates, and no baseline wait for them', async () => {
+    const fake = createFakeSource();
+    const source = { ...fake.source, diskStats: async () => null };
+    const sample = await createDiskCollector(source, parseConfig({}, 'test').collectors.disk).collect();
+    expect(sample.data.devices).toEqual([]);
+    expect(sample.raw.devices).toBeNull();
+    expect(sample.data.filesystems.map((f) => f.mountpoint)).toEqual(['/']);
   });
 
   it('the first sample already has device rates', async () => {
