@@ -68,6 +68,13 @@ describe('cpu', () => {
     expect(usageFromCounters(before, [clamped]).modes.iowait).toBe(0);
   });
 
+  it('guest counters that go backwards keep their last values too', () => {
+    const withGuest = (user: number, nice: number): CpuCounters => ({ ...cpu('0', 10, 10, 80), guestSeconds: { user, nice } });
+    const [clamped] = clampCounters(new Map([['0', withGuest(4, 2)]]), [withGuest(3, 1)]);
+    expect(clamped.guestSeconds).toEqual({ user: 4, nice: 2 });
+    expect(clampCounters(new Map([['0', withGuest(4, 2)]]), [withGuest(5, 3)])[0]!.guestSeconds).toEqual({ user: 5, nice: 3 });
+  });
+
   it('a CPU that disappears is left out, and starts afresh when it returns', () => {
     const before = new Map([['0', cpu('0', 10, 10, 80)], ['2', cpu('2', 50, 50, 50)]]);
     const withoutTwo = usageFromCounters(before, [cpu('0', 11, 10, 89)]);
