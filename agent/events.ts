@@ -78,8 +78,8 @@ export const filesystemSchema = z.strictObject({
   availBytes: bytes.describe('Free space for unprivileged users'),
   usedBytes: bytes.describe('size - free'),
   usedRatio: ratio.describe('used / (used + avail), as df(1) Use%'),
-  files: z.number().nonnegative().describe('Inodes in all; 0 where the filesystem has no fixed count'),
-  filesFree: z.number().nonnegative(),
+  files: z.number().nonnegative().optional().describe('Inodes in all; 0 where the filesystem has no fixed count; absent where the source cannot tell'),
+  filesFree: z.number().nonnegative().optional(),
   error: z.string().optional().describe('Why the filesystem could not be read (then the sizes are 0)'),
 });
 

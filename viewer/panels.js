@@ -112,7 +112,9 @@ function drawFilesystem(li, fs, thresholds) {
   setText(usage, fs.error ? 'unreadable' : `${formatPercent(fs.usedRatio)}${fs.readonly ? ' · read-only' : ''}`);
   usage.dataset.level = fs.error ? 'critical' : levelOf(fs.usedRatio, thresholds);
   setMeter($(li, '.meter-fill'), fs.usedRatio, thresholds);
-  const inodes = fs.files > 0 ? ` · inodes ${formatPercent(1 - fs.filesFree / fs.files)} used, ${formatCount(fs.filesFree)} free` : '';
+  // No inode figure where the source has no counts (absent) or the filesystem no fixed count (0).
+  const { files = 0, filesFree = 0 } = fs;
+  const inodes = files > 0 ? ` · inodes ${formatPercent(1 - filesFree / files)} used, ${formatCount(filesFree)} free` : '';
   setText(
     $(li, '.fs-detail'),
     fs.error ? `${fs.device}: ${fs.error}` : `${formatBytes(fs.availBytes)} free of ${formatBytes(fs.sizeBytes)}${inodes} · ${fs.device} (${fs.fstype})`,

@@ -7,14 +7,25 @@ import { increase, isRateBase, ratio } from './deltas';
 type ModeRatios = CpuEvent['modes'];
 
 /**
+ * An idle counter this far (seconds) or more below its last value is a CPU that went offline and online: the kernel
+ * restarts its idle (and iowait) time. node_exporter's cpu collector takes the same limit (jumpBackSeconds).
+ */
+const IDLE_JUMP_BACK_SECONDS = 3;
+
+/** Whether the CPU's counters restarted between the two readings, so that the earlier one no longer applies. */
+function restarted(last: CpuCounters, next: CpuCounters): boolean {
+  return last.seconds.idle - next.seconds.idle >= IDLE_JUMP_BACK_SECONDS;
+}
+
+/**
  * Keeps each CPU's counters from going backwards, as node_exporter's cpu collector does: a mode whose new value is
  * below the last one keeps the last one (iowait is known to dip on some kernels). A CPU that went offline is forgotten,
- * so that it starts afresh when it returns.
+ * and one whose counters restarted (hotplug) is taken afresh, so that neither starts from its old values.
  */
 export function clampCounters(previous: Map<string, CpuCounters>, current: CpuCounters[]): CpuCounters[] {
   return current.map((next) => {
     const last = previous.get(next.cpu);
-    if (!last) return next;
+    if (!last || restarted(last, next)) return next;
     const seconds = { ...next.seconds };
     for (const mode of CPU_MODES) seconds[mode] = Math.max(last.seconds[mode], next.seconds[mode]);
     return {
@@ -32,13 +43,13 @@ function sumModes(seconds: Record<CpuMode, number>): number {
   return CPU_MODES.reduce((total, mode) => total + seconds[mode], 0);
 }
 
-/** Shares of each mode between two readings of every CPU present in both. */
+/** Shares of each mode between two readings of every CPU present in both, and not restarted in between. */
 export function usageFromCounters(previous: Map<string, CpuCounters>, current: CpuCounters[]): Pick<CpuEvent, 'usage' | 'modes' | 'cores'> {
   const totalDelta = Object.fromEntries(CPU_MODES.map((mode) => [mode, 0])) as Record<CpuMode, number>;
   const cores: CpuEvent['cores'] = [];
   for (const now of current) {
     const before = previous.get(now.cpu);
-    if (!before) continue;
+    if (!before || restarted(before, now)) continue;
     const delta = Object.fromEntries(CPU_MODES.map((mode) => [mode, increase(before.seconds[mode], now.seconds[mode])])) as Record<
       CpuMode,
       number

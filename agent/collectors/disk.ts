@@ -18,9 +18,10 @@ export function filesystemOf(mount: MountReading): Filesystem {
   if (!mount.stats) {
     return { ...base, sizeBytes: 0, freeBytes: 0, availBytes: 0, usedBytes: 0, usedRatio: 0, files: 0, filesFree: 0, error: mount.error ?? 'unreadable' };
   }
-  const { sizeBytes, freeBytes, availBytes, files, filesFree } = mount.stats;
+  // `inodes`: files and filesFree where the source has them, nothing where it has not.
+  const { sizeBytes, freeBytes, availBytes, ...inodes } = mount.stats;
   const usedBytes = Math.max(0, sizeBytes - freeBytes);
-  return { ...base, sizeBytes, freeBytes, availBytes, usedBytes, usedRatio: ratio(usedBytes, usedBytes + availBytes), files, filesFree };
+  return { ...base, sizeBytes, freeBytes, availBytes, usedBytes, usedRatio: ratio(usedBytes, usedBytes + availBytes), ...inodes };
 }
 
 /** Per-device rates between two readings taken `seconds` apart; devices new since the last reading are left out. */
@@ -44,7 +45,13 @@ export function deviceRates(previous: Map<string, DiskStatsReading>, current: Di
   });
 }
 
-export function createDiskCollector(source: Source, config: DiskCollectorConfig, now: () => number = Date.now): Collector<'disk'> {
+/** `monotonicMs` times the interval of the rates (performance.now(): wall-clock steps do not bend them). */
+export function createDiskCollector(
+  source: Source,
+  config: DiskCollectorConfig,
+  now: () => number = Date.now,
+  monotonicMs: () => number = () => performance.now(),
+): Collector<'disk'> {
   const mountPointsExclude = new RegExp(config.mountPointsExclude);
   const fsTypesExclude = new RegExp(config.fsTypesExclude);
   const devicesExclude = new RegExp(config.devicesExclude);
@@ -55,7 +62,7 @@ export function createDiskCollector(source: Source, config: DiskCollectorConfig,
     topic: 'disk',
     async collect() {
       // The time of the diskstats read itself: statfs of a slow mount must not stretch the rate's interval.
-      const stamped = source.diskStats().then((read) => ({ at: performance.now(), read }));
+      const stamped = source.diskStats().then((read) => ({ at: monotonicMs(), read }));
       const [mounts, { at, read }] = await Promise.all([source.mounts(include), stamped]);
       const devices = read && read.filter((d) => !devicesExclude.test(d.device));
       const raw = { mounts, devices };

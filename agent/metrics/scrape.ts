@@ -23,7 +23,7 @@ type SourceName = Source['name'];
 
 const MOUNT_FACTS: Record<SourceName, MountFacts> = {
   procfs: { inodes: true, deviceNumbers: true },
-  // si.fsSize() has neither inode counts nor device numbers: its mapping fills 0 for both.
+  // si.fsSize() has neither inode counts nor device numbers: its mapping leaves both out.
   systeminformation: { inodes: false, deviceNumbers: false },
 };
 

@@ -47,14 +47,16 @@ export interface MountReading {
    * node_filesystem_readonly is 1 when either list has "ro" (its issue #3157).
    */
   superOptions?: string[];
-  major: number;
-  minor: number;
+  /** The device numbers, where the source has them (systeminformation has not). */
+  major?: number;
+  minor?: number;
   stats: {
     sizeBytes: number;
     freeBytes: number;
     availBytes: number;
-    files: number;
-    filesFree: number;
+    /** Inodes, where the source has them (systeminformation has not); 0 where the filesystem has no fixed count. */
+    files?: number;
+    filesFree?: number;
   } | null;
   /** Why stats is null: statfs failed or timed out. */
   error?: string;

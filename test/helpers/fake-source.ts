@@ -1,7 +1,8 @@
 /**
- * A Source whose readings the test controls: counters advance on every read so rates are non-zero, and any method
- * can be made to throw or hang. For the mapping of real output, use the fixtures and the real sources instead.
+ * A Source whose readings the test controls: counters advance unevenly on every read, so that rates are non-zero and
+ * differ from one interval to the next, and any method can be made to throw or hang. For the mapping of real output, use the fixtures and the real sources instead.
  */
+import { CPU_MODES, type CpuMode } from '../../agent/events';
 import type { CpuCounters, DiskStatsReading, Inventory, MountReading, Source } from '../../agent/sources/types';
 
 type SourceMethod = Exclude<keyof Source, 'name' | 'close'>;
@@ -10,6 +11,8 @@ export interface FakeSourceControls {
   source: Source;
   /** Reads of each method so far. */
   reads: Record<SourceMethod, number>;
+  /** A monotonic clock in ms that moves only when the disk counters are read: the disk collector's, for exact rates. */
+  diskClock(): number;
   /** Makes a method throw (an Error with this message) or hang forever ('hang'); undefined restores it. */
   fail(method: SourceMethod, how: string | 'hang' | undefined): void;
 }
@@ -24,21 +27,55 @@ export const FAKE_INVENTORY: Inventory = {
   bootTimeSeconds: 1_700_000_000,
 };
 
-function cpuAt(cpu: string, step: number): CpuCounters {
-  return {
-    cpu,
-    seconds: { user: 10 + step * 0.3, nice: 0, system: 5 + step * 0.1, idle: 100 + step * 0.6, iowait: 1, irq: 0, softirq: 0.5, steal: 0 },
-    guestSeconds: { user: 0, nice: 0 },
-  };
+/**
+ * What each CPU's counters gain per read, in ticks (1/100 s), cycling: every mode moves, by a different mix each
+ * read, so that a rate taken over the wrong interval or a mode left out of a sum gives a different figure.
+ */
+const CPU_TICKS_PER_READ: readonly Record<CpuMode, number>[] = [
+  { user: 31, nice: 3, system: 12, idle: 40, iowait: 5, irq: 2, softirq: 4, steal: 3 },
+  { user: 7, nice: 1, system: 4, idle: 81, iowait: 2, irq: 1, softirq: 1, steal: 3 },
+  { user: 55, nice: 9, system: 20, idle: 5, iowait: 1, irq: 3, softirq: 2, steal: 5 },
+];
+const CPU_TICKS_AT_BOOT: Record<CpuMode, number> = { user: 1000, nice: 20, system: 500, idle: 9000, iowait: 100, irq: 10, softirq: 50, steal: 7 };
+
+/** The same for one block device, with the milliseconds that pass between two reads (busy time stays below them). */
+type DiskCounted = 'readsCompleted' | 'sectorsRead' | 'writesCompleted' | 'sectorsWritten' | 'ioTimeMs';
+const DISK_PER_READ: readonly { elapsedMs: number; counters: Record<DiskCounted, number> }[] = [
+  { elapsedMs: 1000, counters: { readsCompleted: 10, sectorsRead: 200, writesCompleted: 20, sectorsWritten: 400, ioTimeMs: 400 } },
+  { elapsedMs: 250, counters: { readsCompleted: 3, sectorsRead: 24, writesCompleted: 1, sectorsWritten: 8, ioTimeMs: 200 } },
+  { elapsedMs: 2000, counters: { readsCompleted: 50, sectorsRead: 4000, writesCompleted: 7, sectorsWritten: 56, ioTimeMs: 1500 } },
+];
+
+/** Counters after `reads` reads, the CPU's own cycle shifted by `offset` so that no two CPUs move alike. */
+function cpuAt(cpu: string, reads: number, offset: number): CpuCounters {
+  const ticks = { ...CPU_TICKS_AT_BOOT };
+  for (let read = 1; read <= reads; read++) {
+    const step = CPU_TICKS_PER_READ[(read + offset) % CPU_TICKS_PER_READ.length]!;
+    for (const mode of CPU_MODES) ticks[mode] += step[mode];
+  }
+  const seconds = Object.fromEntries(CPU_MODES.map((mode) => [mode, ticks[mode] / 100])) as Record<CpuMode, number>;
+  return { cpu, seconds, guestSeconds: { user: seconds.user / 4, nice: seconds.nice / 2 } };
 }
 
-function diskAt(device: string, step: number): DiskStatsReading {
-  return {
+function diskAt(device: string, reads: number): DiskStatsReading {
+  const reading: DiskStatsReading = {
     major: 8, minor: 0, device,
-    readsCompleted: 100 + step * 10, readsMerged: 0, sectorsRead: 2000 + step * 200, readTimeMs: 50,
-    writesCompleted: 200 + step * 20, writesMerged: 0, sectorsWritten: 4000 + step * 400, writeTimeMs: 80,
-    ioNow: 0, ioTimeMs: 1000 + step * 100, ioWeightedTimeMs: 1200,
+    readsCompleted: 100, readsMerged: 0, sectorsRead: 2000, readTimeMs: 50,
+    writesCompleted: 200, writesMerged: 0, sectorsWritten: 4000, writeTimeMs: 80,
+    ioNow: reads % 3, ioTimeMs: 1000, ioWeightedTimeMs: 1200,
   };
+  for (let read = 1; read <= reads; read++) {
+    const { counters } = DISK_PER_READ[read % DISK_PER_READ.length]!;
+    for (const [field, gain] of Object.entries(counters) as [DiskCounted, number][]) reading[field] += gain;
+  }
+  return reading;
+}
+
+/** Milliseconds on a monotonic clock at the `reads`-th disk read, each read DISK_PER_READ's elapsedMs after the last. */
+function diskClockAt(reads: number): number {
+  let ms = 0;
+  for (let read = 1; read <= reads; read++) ms += DISK_PER_READ[read % DISK_PER_READ.length]!.elapsedMs;
+  return ms;
 }
 
 export const FAKE_MOUNT: MountReading = {
@@ -58,7 +95,7 @@ export function createFakeSource(): FakeSourceControls {
   };
   const source: Source = {
     name: 'procfs',
-    cpu: () => guard('cpu', () => ({ kind: 'counters' as const, cpus: [cpuAt('0', reads.cpu), cpuAt('1', reads.cpu)] })),
+    cpu: () => guard('cpu', () => ({ kind: 'counters' as const, cpus: [cpuAt('0', reads.cpu, 0), cpuAt('1', reads.cpu, 1)] })),
     memory: () =>
       guard('memory', () => ({ MemTotal: 8 * 2 ** 30, MemFree: 2 * 2 ** 30, MemAvailable: 5 * 2 ** 30, Buffers: 2 ** 28, Cached: 2 ** 30, SwapTotal: 2 ** 30, SwapFree: 2 ** 29 })),
     load: () => guard('load', () => ({ load1: 0.5 + reads.load / 100, load5: 0.4, load15: 0.3 })),
@@ -69,6 +106,7 @@ export function createFakeSource(): FakeSourceControls {
   return {
     source,
     reads,
+    diskClock: () => diskClockAt(reads.diskStats),
     fail: (method, how) => (how === undefined ? failures.delete(method) : failures.set(method, how)),
   };
 }

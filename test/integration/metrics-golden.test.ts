@@ -12,12 +12,9 @@ import { silentLogger } from '../../agent/logger';
 import { createProcfsSource, type StatfsResult } from '../../agent/sources/procfs/source';
 import type { Source } from '../../agent/sources/types';
 import { waitForUrl } from '../../bench/processes';
+import { GOLDEN, NON_DETERMINISTIC } from '../helpers/golden';
 
-const GOLDEN = join(__dirname, '../fixtures/metrics/e2e-output.txt');
 const PROC = join(__dirname, '../fixtures/proc');
-
-/** Series that depend on the clock or on this Node process, not on the fixture. */
-const NON_DETERMINISTIC = /^(node_time_seconds|hostfeed_scrape_collector_duration_seconds|process_\w+|nodejs_\w+)$/;
 
 /** statfs as a fixture: the root filesystem of the capture, and a mount that refuses (EACCES). */
 async function fakeStatfs(path: string): Promise<StatfsResult> {

@@ -1,5 +1,8 @@
 import { clampCounters, createCpuCollector, usageFromCounters, usageFromRatios } from '../../agent/collectors/cpu';
 import { createDiskCollector, deviceRates, filesystemOf } from '../../agent/collectors/disk';
+import { increase, perSecond, ratio } from '../../agent/collectors/deltas';
+import { createCollectors } from '../../agent/collectors';
+import { createLoadCollector } from '../../agent/collectors/load';
 import { memoryEvent } from '../../agent/collectors/memory';
 import { parseConfig } from '../../agent/config';
 import type { CpuCounters, DiskStatsReading } from '../../agent/sources/types';
@@ -11,7 +14,38 @@ const cpu = (name: string, user: number, system: number, idle: number, iowait = 
   guestSeconds: { user: 0, nice: 0 },
 });
 
+describe('deltas', () => {
+  it('a counter increase, 0 when it went backwards', () => {
+    expect(increase(3, 5)).toBe(2);
+    expect(increase(5, 3)).toBe(0);
+  });
+
+  it('a share within 0..1 to 4 decimals, 0 of a total that is not positive', () => {
+    expect(ratio(1, 3)).toBe(0.3333);
+    expect(ratio(2, 3)).toBe(0.6667);
+    expect(ratio(3, 2)).toBe(1);
+    expect(ratio(-1, 2)).toBe(0);
+    expect(ratio(1, 0)).toBe(0);
+    expect(ratio(1, -2)).toBe(0);
+    expect(ratio(1, NaN)).toBe(0);
+  });
+
+  it('a rate per second to 3 decimals', () => {
+    expect(perSecond(1, 3)).toBe(0.333);
+    expect(perSecond(2, 3)).toBe(0.667);
+    expect(perSecond(10, 4)).toBe(2.5);
+  });
+});
+
 describe('cpu', () => {
+  it('no time passed: every share is 0, not a division by zero', () => {
+    const same = [cpu('0', 10, 10, 80)];
+    const derived = usageFromCounters(new Map([['0', same[0]!]]), same);
+    expect(derived.usage).toBe(0);
+    expect(derived.cores).toEqual([{ cpu: '0', usage: 0 }]);
+    expect(Object.values(derived.modes).every((share) => share === 0)).toBe(true);
+  });
+
   it('derives usage per core and per mode from counter deltas', () => {
     const before = new Map([['0', cpu('0', 10, 10, 80)], ['1', cpu('1', 0, 0, 100)]]);
     const derived = usageFromCounters(before, [cpu('0', 13, 11, 86), cpu('1', 0, 0, 110)]);
@@ -34,6 +68,13 @@ describe('cpu', () => {
     expect(usageFromCounters(before, [clamped]).modes.iowait).toBe(0);
   });
 
+  it('guest counters that go backwards keep their last values too', () => {
+    const withGuest = (user: number, nice: number): CpuCounters => ({ ...cpu('0', 10, 10, 80), guestSeconds: { user, nice } });
+    const [clamped] = clampCounters(new Map([['0', withGuest(4, 2)]]), [withGuest(3, 1)]);
+    expect(clamped.guestSeconds).toEqual({ user: 4, nice: 2 });
+    expect(clampCounters(new Map([['0', withGuest(4, 2)]]), [withGuest(5, 3)])[0]!.guestSeconds).toEqual({ user: 5, nice: 3 });
+  });
+
   it('a CPU that disappears is left out, and starts afresh when it returns', () => {
     const before = new Map([['0', cpu('0', 10, 10, 80)], ['2', cpu('2', 50, 50, 50)]]);
     const withoutTwo = usageFromCounters(before, [cpu('0', 11, 10, 89)]);
@@ -44,15 +85,22 @@ describe('cpu', () => {
 
   it('the first read is a baseline without payload; the next is a rate over the two', async () => {
     const fake = createFakeSource();
-    const collector = createCpuCollector(fake.source, () => 42);
+    const read: CpuCounters[][] = [];
+    const source = { ...fake.source, cpu: async () => {
+      const reading = await fake.source.cpu();
+      if (reading.kind === 'counters') read.push(reading.cpus);
+      return reading;
+    } };
+    const collector = createCpuCollector(source, () => 42);
     const baseline = await collector.collect();
     expect(baseline.data).toBeUndefined();
     expect(baseline.raw.kind).toBe('counters');
     const sample = await collector.collect();
-    expect(fake.reads.cpu).toBe(2);
+    expect(read).toHaveLength(2);
     expect(sample.data?.ts).toBe(42);
-    // The fake advances 0.3 user, 0.1 system, 0.6 idle per read on each CPU.
-    expect(sample.data?.usage).toBeCloseTo(0.4);
+    const gained = (cpu: number, mode: keyof CpuCounters['seconds']) => read[1]![cpu]!.seconds[mode] - read[0]![cpu]!.seconds[mode];
+    const total = (cpu: number) => Object.keys(read[0]![cpu]!.seconds).reduce((sum, mode) => sum + gained(cpu, mode as keyof CpuCounters['seconds']), 0);
+    expect(sample.data?.usage).toBeCloseTo(1 - (gained(0, 'idle') + gained(1, 'idle')) / (total(0) + total(1)), 3);
     expect(sample.data?.cores).toHaveLength(2);
   });
 
@@ -84,6 +132,22 @@ describe('cpu', () => {
   });
 });
 
+describe('load', () => {
+  it('the load averages as the source read them, at the sample time', async () => {
+    const fake = createFakeSource();
+    const sample = await createLoadCollector(fake.source, () => 7).collect();
+    expect(sample.raw).toEqual({ load1: 0.51, load5: 0.4, load15: 0.3 }); // the fake's first reading
+    expect(sample.data).toEqual({ ts: 7, load1: 0.51, load5: 0.4, load15: 0.3 });
+  });
+});
+
+describe('collector registry', () => {
+  it('one collector per enabled topic, each of its own topic', () => {
+    const config = parseConfig({ collectors: { load: { enabled: false } } }, 'test');
+    expect(createCollectors(createFakeSource().source, config).map((c) => c.topic)).toEqual(['cpu', 'memory', 'disk']);
+  });
+});
+
 describe('memory', () => {
   const GiB = 2 ** 30;
   it('used is total - available', () => {
@@ -111,6 +175,15 @@ describe('disk', () => {
     expect(sda).toEqual({ device: 'sda', readBytesPerSecond: 524_288, writeBytesPerSecond: 1_048_576, readsPerSecond: 128, writesPerSecond: 256, ioNow: 1, busyRatio: 0.25 });
   });
 
+  it('no time passed: no rates rather than a division by zero', () => {
+    const sda = stats('sda', 0, 0, 0);
+    expect(deviceRates(new Map([['sda', sda]]), [stats('sda', 8, 8, 10)], 0)).toEqual([]);
+  });
+
+  it('a device new since the last reading has no rates yet', () => {
+    expect(deviceRates(new Map(), [stats('sdb', 8, 8, 10)], 1)).toEqual([]);
+  });
+
   it('a device reset (counters backwards) gives zero rates, not negative ones', () => {
     const [sda] = deviceRates(new Map([['sda', stats('sda', 4096, 4096, 900)]]), [stats('sda', 8, 8, 10)], 1);
     expect(sda.readBytesPerSecond).toBe(0);
@@ -129,6 +202,10 @@ describe('disk', () => {
     expect(fs).toMatchObject({ error: 'statfs timed out after 5000ms', sizeBytes: 0, readonly: true });
   });
 
+  it('an unreadable mount without a reason says so', () => {
+    expect(filesystemOf({ ...FAKE_MOUNT, stats: null }).error).toBe('unreadable');
+  });
+
   it('read-only when the superblock says so, as an ext4 remounted after errors', () => {
     expect(filesystemOf({ ...FAKE_MOUNT, options: ['rw'], superOptions: ['ro', 'errors=remount-ro'] }).readonly).toBe(true);
     expect(filesystemOf({ ...FAKE_MOUNT, options: ['rw'], superOptions: ['rw'] }).readonly).toBe(false);
@@ -143,6 +220,15 @@ describe('disk', () => {
     expect(sample.data?.filesystems).toEqual([]);
     expect(sample.data?.devices).toEqual([]);
     expect(sample.raw.devices).toEqual([]);
+  });
+
+  it('a source without per-device counters: no device rates, and no baseline wait for them', async () => {
+    const fake = createFakeSource();
+    const source = { ...fake.source, diskStats: async () => null };
+    const sample = await createDiskCollector(source, parseConfig({}, 'test').collectors.disk).collect();
+    expect(sample.data?.devices).toEqual([]);
+    expect(sample.raw.devices).toBeNull();
+    expect(sample.data?.filesystems.map((f) => f.mountpoint)).toEqual(['/']);
   });
 
   it('the first read is a baseline; the next has device rates', async () => {

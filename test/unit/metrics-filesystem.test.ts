@@ -54,8 +54,10 @@ describe('filesystem families', () => {
   });
 
   it('systeminformation: sizes only where faithful, no inode counts, no device numbers, readonly only when known', () => {
-    const known: MountReading = { ...FAKE_MOUNT, options: ['rw'], major: 0, minor: 0 };
-    const unknown: MountReading = { ...FAKE_MOUNT, mountpoint: '/data', options: [], major: 0, minor: 0 };
+    const { major: _major, minor: _minor, ...withoutNumbers } = FAKE_MOUNT;
+    const sizes = { sizeBytes: FAKE_MOUNT.stats!.sizeBytes, freeBytes: FAKE_MOUNT.stats!.freeBytes, availBytes: FAKE_MOUNT.stats!.availBytes };
+    const known: MountReading = { ...withoutNumbers, options: ['rw'], stats: sizes };
+    const unknown: MountReading = { ...withoutNumbers, mountpoint: '/data', options: [], stats: sizes };
     const lines = seriesLines([known, unknown], SYSTEMINFORMATION);
     expect(lines.some((line) => /^node_filesystem_(files|files_free|mount_info)\{/.test(line))).toBe(false);
     expect(lines.filter((line) => line.startsWith('node_filesystem_readonly'))).toEqual([`node_filesystem_readonly{${ROOT_LABELS}} 0`]);

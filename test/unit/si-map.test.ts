@@ -9,6 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Systeminformation } from 'systeminformation';
+import { filesystemOf } from '../../agent/collectors/disk';
+import { diskEventSchema } from '../../agent/events';
 import { cpuModesFor, mapCurrentLoad, mapFsSize, mapInventory, mapLoad, mapMem, type HostFacts } from '../../agent/sources/systeminformation/map';
 
 function fixture<T>(name: string): T {
@@ -116,23 +118,28 @@ describe('mapLoad', () => {
 
 describe('mapFsSize', () => {
   it('maps the real Linux root filesystem', () => {
-    expect(mapFsSize(linuxFs, all, 'linux')).toEqual([
+    // Strict: si has no inode counts nor device numbers, so those keys are not there at all (not 0, not undefined).
+    expect(mapFsSize(linuxFs, all, 'linux')).toStrictEqual([
       {
         device: '/dev/vda',
         mountpoint: '/',
         fstype: 'ext4',
         options: ['rw'],
-        major: 0,
-        minor: 0,
         stats: {
           sizeBytes: 270553174016,
           freeBytes: 270553174016 - 24418742272,
           availBytes: 84525551616,
-          files: 0,
-          filesFree: 0,
         },
       },
     ]);
+  });
+
+  it('reaches the disk event without inode counts, which the contract allows', () => {
+    const [root] = mapFsSize(linuxFs, all, 'linux').map(filesystemOf);
+    const published = JSON.parse(JSON.stringify({ ts: 1, filesystems: [root], devices: [] }));
+    expect(diskEventSchema.parse(published).filesystems[0]).not.toHaveProperty('files');
+    expect(published.filesystems[0]).not.toHaveProperty('filesFree');
+    expect(published.filesystems[0].sizeBytes).toBe(270553174016);
   });
 
   it("marks macOS's sealed system volume read-only and gives statfs's lower-case fstype", () => {

@@ -183,8 +183,8 @@ function fstypeOf(fs: Systeminformation.FsSizeData, platform: Platform): string 
 
 /**
  * si.fsSize() (df -kP, or Win32_LogicalDisk) as mounts. free = size - used, as df's "Used" is blocks - bfree; sizes
- * are whole KiB. si has no inode counts, so files and filesFree are 0 ("no fixed count", which the inode alerts skip),
- * and no device numbers, so major and minor are 0. options is ["ro"] or ["rw"], or [] where si cannot tell.
+ * are whole KiB. si has no inode counts nor device numbers: files, filesFree, major and minor are left out (a 0 would
+ * read as a real "no fixed inode count" or device 0:0). options is ["ro"] or ["rw"], or [] where si cannot tell.
  */
 export function mapFsSize(
   list: readonly Systeminformation.FsSizeData[],
@@ -200,15 +200,7 @@ export function mapFsSize(
       mountpoint: fs.mount,
       fstype,
       options: rwKnown(fs, platform) ? [fs.rw ? 'rw' : 'ro'] : [],
-      major: 0,
-      minor: 0,
-      stats: {
-        sizeBytes: fs.size,
-        freeBytes: Math.max(0, fs.size - fs.used),
-        availBytes: fs.available,
-        files: 0,
-        filesFree: 0,
-      },
+      stats: { sizeBytes: fs.size, freeBytes: Math.max(0, fs.size - fs.used), availBytes: fs.available },
     });
   }
   return mounts;
