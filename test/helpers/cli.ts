@@ -18,8 +18,14 @@ export interface CliOptions {
   maxOpenFiles?: number;
 }
 
+/**
+ * A start that has not printed its URL by then has hung: a guard, not a start-time budget (a start takes seconds on a
+ * loaded machine), kept under jest's 30 s test timeout so that the failure says what was awaited.
+ */
+const HANG_GUARD_MS = 20_000;
+
 /** Starts `hostfeed ARGS` and resolves once it prints its URL; rejects with its stderr if it exits first. */
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 10_000, { maxOpenFiles }: CliOptions = {}): Promise<RunningCli> {
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, { maxOpenFiles }: CliOptions = {}): Promise<RunningCli> {
   const agent = [MAIN, ...args];
   const [program, argv] =
     maxOpenFiles === undefined ? [process.execPath, agent] : ['bash', ['-c', `ulimit -n ${maxOpenFiles} && exec "$@"`, 'bash', process.execPath, ...agent]];
@@ -34,8 +40,8 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs 
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`no URL printed in ${timeoutMs} ms; stderr: ${err}`));
-    }, timeoutMs);
+      reject(new Error(`no URL printed in ${HANG_GUARD_MS} ms: hung; stderr: ${err}`));
+    }, HANG_GUARD_MS);
     const onData = () => {
       const match = /viewer\s+(https?:\/\/\S+?)\/\s/.exec(out);
       if (!match) return;
@@ -61,4 +67,30 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ c
     child.stderr.on('data', (chunk) => (stderr += chunk));
     child.once('exit', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** pino's number for `warn`: a line at this level or above on the way out means the stop was not clean. */
+const WARN = 40;
+
+/**
+ * Sends `signal` and waits for the exit. `problems`: what the agent logged after the signal at warn level or above
+ * (a stop that hung and was forced says so there), or any line that is not its JSON log.
+ */
+export async function stopCli(cli: RunningCli, signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; problems: string[] }> {
+  const logged = cli.stderr().length;
+  cli.child.kill(signal);
+  const exit = await cli.exited;
+  const problems = cli
+    .stderr()
+    .slice(logged)
+    .split('\n')
+    .filter((line) => line !== '')
+    .filter((line) => {
+      try {
+        return (JSON.parse(line) as { level: number }).level >= WARN;
+      } catch {
+        return true;
+      }
+    });
+  return { ...exit, problems };
 }

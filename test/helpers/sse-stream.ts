@@ -1,6 +1,7 @@
 /** A raw HTTP reader of an SSE stream, parsed by eventsource-parser: the wire as it is, for exact-structure tests. */
 import { get, type IncomingHttpHeaders } from 'node:http';
 import { createParser } from 'eventsource-parser';
+import { TOPICS } from '../../agent/events';
 
 export type Received =
   | { kind: 'event'; event: string; id: string | undefined; data: string }
@@ -36,6 +37,11 @@ export function seqOf(id: string | undefined): number {
 
 export function isEvent(type?: string): (item: Received) => item is ReceivedEvent {
   return (item): item is ReceivedEvent => item.kind === 'event' && (type === undefined || item.event === type);
+}
+
+/** Resolves once `stream` has had an event of every topic: the agent then has the latest of each for a new client. */
+export async function everyTopicSeen(stream: RawStream): Promise<void> {
+  for (const topic of TOPICS) await stream.waitFor(isEvent(topic));
 }
 
 export function openStream(url: string, headers: Record<string, string> = { Accept: 'text/event-stream' }): Promise<RawStream> {

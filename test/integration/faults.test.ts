@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { RunningAgent } from '../../agent/agent';
 import { createProcfsSource, type StatfsResult } from '../../agent/sources/procfs/source';
 import { startTestAgent, stopTestAgents } from '../helpers/agent';
-import { startCli, type RunningCli } from '../helpers/cli';
+import { startCli, stopCli, type RunningCli } from '../helpers/cli';
 import { parseExposition, type ParsedSample } from '../helpers/exposition';
 import { closeAfterEach, isEvent, type ReceivedEvent } from '../helpers/sse-stream';
 import { until } from '../helpers/until';
@@ -119,7 +119,7 @@ describe('the command', () => {
   });
 
   it('out of file descriptors (ulimit -n 64), refuses new clients instead of crashing, and serves again once they go', async () => {
-    cli = await startCli(fast, {}, 10_000, { maxOpenFiles: 64 });
+    cli = await startCli(fast, {}, { maxOpenFiles: 64 });
     const { port } = new URL(cli.url);
     const sockets: Socket[] = [];
     let refused = 0;
@@ -134,9 +134,8 @@ describe('the command', () => {
     );
     // Each socket asks for the stream, which holds its connection (and descriptor) open.
     for (const socket of sockets) socket.write('GET /events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n');
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await until('most clients refused', async () => refused, (count) => count > 100);
     expect(cli.child.exitCode).toBeNull();
-    expect(refused).toBeGreaterThan(100);
 
     for (const socket of sockets) socket.destroy();
     const health = await until(
@@ -149,14 +148,11 @@ describe('the command', () => {
     expect(cli.child.exitCode).toBeNull();
   });
 
-  it('SIGTERM with SSE clients attached ends each stream cleanly and exits 0 within 5 s', async () => {
+  it('SIGTERM with SSE clients attached ends each stream and the process cleanly, with exit 0', async () => {
     cli = await startCli(fast);
     const streams = await Promise.all(Array.from({ length: 5 }, () => open(`${cli!.url}/events`)));
     await Promise.all(streams.map((stream) => stream.waitFor(isEvent('hello'))));
-    const started = Date.now();
-    cli.child.kill('SIGTERM');
-    expect(await cli.exited).toEqual({ code: 0, signal: null });
-    expect(Date.now() - started).toBeLessThan(5000);
+    expect(await stopCli(cli, 'SIGTERM')).toEqual({ code: 0, signal: null, problems: [] });
     await Promise.all(streams.map((stream) => stream.ended));
     // A chunked body ended with its last chunk, not a cut connection: EventSource reconnects after `retry`.
     expect(streams.map((stream) => stream.complete())).toEqual([true, true, true, true, true]);
