@@ -33,7 +33,7 @@ describe('examples/prometheus-auth.yml', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'hostfeed-prometheus-auth-'));
     const { certFile, keyFile } = makeTestCertificate(dir);
-    agent = await startTestAgent({ tls: { certFile, keyFile }, auth: { token: TOKEN, basic: { prometheus: hashSync(PASSWORD, 10) } } });
+    agent = await startTestAgent({ tls: { certFile, keyFile }, auth: { token: TOKEN, basic: { prometheus: hashSync(PASSWORD, 4) } } });
     writeFileSync(join(dir, 'hostfeed-password'), PASSWORD);
     writeFileSync(join(dir, 'hostfeed-token'), TOKEN);
     writeFileSync(join(dir, 'hostfeed-ca.pem'), readFileSync(certFile));

@@ -36,7 +36,7 @@ describe('the viewer with Basic auth', () => {
   }
 
   it('goes live once the browser answers the challenge, and shows nothing without credentials', async () => {
-    const agent = await startTestAgent({ auth: { basic: { [USER.username]: hashSync(USER.password, 10) } } });
+    const agent = await startTestAgent({ auth: { basic: { [USER.username]: hashSync(USER.password, 4) } } });
 
     // Headless, the browser has no one to ask: it gives up on the challenge and shows nothing.
     const anonymous = await (await browser()).newPage();
