@@ -18,6 +18,7 @@ module.exports = {
   projects: ['unit', 'integration', 'e2e', 'soak'].map(project),
   // Integration suites start real servers and processes: keep the 2-core machine from oversubscribing.
   maxWorkers: 2,
-  // Global too (jest-circus reads no project's): a hang guard, not a budget, since every test waits on conditions.
-  testTimeout: 30_000,
+  // Global too (jest-circus reads no project's). A hang guard, not a budget: a test's waits each give up after
+  // test/helpers/until.ts's HANG_GUARD_MS, and a loaded machine may take that long over several of them.
+  testTimeout: 120_000,
 };

@@ -15,6 +15,7 @@ import { startTestAgent, stopTestAgents } from '../helpers/agent';
 import { PROGRAMS, requireProgram } from '../helpers/programs';
 import { createFakeSource } from '../helpers/fake-source';
 import { closeAfterEach, isEvent, seqOf } from '../helpers/sse-stream';
+import { HANG_GUARD_MS } from '../helpers/until';
 
 /** The fake source, whose cpu reads can be held and then let through one at a time: one cpu event each. */
 function cpuOnCue(): { source: Source; hold(): void; letOneThrough(): void; release(): void } {
@@ -103,10 +104,10 @@ describe('/events through nginx', () => {
       ].join('\n'),
     );
     nginx = startProcess(nginxPath, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', 'stderr', '-g', 'daemon off;']);
-    await waitForUrl(`${proxy}/healthz`, 10_000).catch((err: Error) => {
+    await waitForUrl(`${proxy}/healthz`, HANG_GUARD_MS).catch((err: Error) => {
       throw new Error(`${err.message}; nginx said: ${nginx.output()}`);
     });
-  }, 20_000);
+  });
 
   afterAll(async () => {
     if (nginx) await stopProcess(nginx.child);

@@ -180,8 +180,8 @@ function cspViolations(page: Page): Promise<string[]> {
 const host = (page: Page, index = 0) => page.locator('.host').nth(index);
 const textOf = (page: Page, selector: string, index = 0) => host(page, index).locator(selector).first().textContent();
 
-function waitForState(page: Page, state: string, index = 0, timeoutMs = 5000): Promise<void> {
-  return untilTrue(`card ${index} to be ${state}`, async () => (await host(page, index).getAttribute('data-state')) === state, timeoutMs);
+function waitForState(page: Page, state: string, index = 0): Promise<void> {
+  return untilTrue(`card ${index} to be ${state}`, async () => (await host(page, index).getAttribute('data-state')) === state);
 }
 
 const DARK_BACKGROUND = 'rgb(15, 18, 22)';
@@ -339,7 +339,7 @@ describe('the viewer in Chromium', () => {
 
     const second = await startViewerAgent({ port: first.port });
     expect(second.context.boot).not.toBe(first.context.boot);
-    await waitForState(page, 'live', 0, 8000);
+    await waitForState(page, 'live', 0);
     expect(await notice.isVisible()).toBe(true);
     expect(await notice.textContent()).toMatch(/^The agent restarted at \d\d:\d\d:\d\d: samples from while it was down are missing\.$/);
     // While the agent was down the browser logged its refused connections; the page itself threw nothing.

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
+import { HANG_GUARD_MS } from './until';
 
 /** The built command (npm test builds first). */
 export const MAIN = join(__dirname, '../../dist/agent/main.js');
@@ -18,12 +19,6 @@ export interface CliOptions {
   maxOpenFiles?: number;
 }
 
-/**
- * A start that has not printed its URL by then has hung: a guard, not a start-time budget (a start takes seconds on a
- * loaded machine), kept under jest's 30 s test timeout so that the failure says what was awaited.
- */
-const HANG_GUARD_MS = 20_000;
-
 /** Starts `hostfeed ARGS` and resolves once it prints its URL; rejects with its stderr if it exits first. */
 export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, { maxOpenFiles }: CliOptions = {}): Promise<RunningCli> {
   const agent = [MAIN, ...args];
@@ -40,6 +35,7 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, { maxOpenF
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
+      // A guard, not a start-time budget: a start takes seconds on a loaded machine.
       reject(new Error(`no URL printed in ${HANG_GUARD_MS} ms: hung; stderr: ${err}`));
     }, HANG_GUARD_MS);
     const onData = () => {

@@ -1,5 +1,6 @@
 /** HTTP/1.1 over a raw socket: the bytes as the server wrote them, with no client library to tidy them up. */
 import { connect } from 'node:net';
+import { HANG_GUARD_MS } from './until';
 
 export interface RawAnswer {
   /** 0 when the server closed the connection without answering. */
@@ -7,9 +8,6 @@ export interface RawAnswer {
   headers: Record<string, string>;
   body: string;
 }
-
-/** Longer than any answer takes, even on a loaded machine: a server that has not answered by then has hung. */
-const HANG_GUARD_MS = 10_000;
 
 /**
  * Writes `request` as bytes to 127.0.0.1:`port` and reads until the server closes the connection, or (`headOnly`, for

@@ -2,6 +2,7 @@
 import { get, type IncomingHttpHeaders } from 'node:http';
 import { createParser } from 'eventsource-parser';
 import { TOPICS } from '../../agent/events';
+import { HANG_GUARD_MS } from './until';
 
 export type Received =
   | { kind: 'event'; event: string; id: string | undefined; data: string }
@@ -72,7 +73,7 @@ export function openStream(url: string, headers: Record<string, string> = { Acce
         received,
         text: () => Buffer.concat(chunks).toString('utf8'),
         events: (type) => received.filter(isEvent(type)),
-        waitFor: (match, count = 1, timeoutMs = 5000) =>
+        waitFor: (match, count = 1, timeoutMs = HANG_GUARD_MS) =>
           new Promise((done, fail) => {
             const check = () => {
               const matching = received.filter(match);

@@ -12,6 +12,7 @@ import { silentLogger } from '../../agent/logger';
 import { createProcfsSource, type StatfsResult } from '../../agent/sources/procfs/source';
 import type { Source } from '../../agent/sources/types';
 import { waitForUrl } from '../../bench/processes';
+import { HANG_GUARD_MS } from '../helpers/until';
 
 const GOLDEN = join(__dirname, '../fixtures/metrics/e2e-output.txt');
 const PROC = join(__dirname, '../fixtures/proc');
@@ -58,8 +59,11 @@ describe('/metrics on the fixture /proc tree', () => {
   let agent: RunningAgent;
 
   beforeAll(async () => {
-    agent = await startAgent(parseConfig({ port: 0, host: '127.0.0.1' }, 'golden'), { logger: silentLogger(), source: fixtureSource() });
-    await waitForUrl(`${agent.url}/healthz`, 10_000);
+    // The longest sample timeout: a loaded machine must not turn a slow first sample into a collector error.
+    const patient = { timeout: '10s' };
+    const collectors = { cpu: patient, memory: patient, disk: patient, load: patient };
+    agent = await startAgent(parseConfig({ port: 0, host: '127.0.0.1', collectors }, 'golden'), { logger: silentLogger(), source: fixtureSource() });
+    await waitForUrl(`${agent.url}/healthz`, HANG_GUARD_MS);
   });
 
   afterAll(() => agent.stop());
