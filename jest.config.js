@@ -18,6 +18,9 @@ module.exports = {
   projects: ['unit', 'integration', 'e2e', 'soak'].map(project),
   // Integration suites start real servers and processes: keep the 2-core machine from oversubscribing.
   maxWorkers: 2,
+  // jest gives a worker 500 ms to exit once its files are done, then kills it and blames a leak: at a load average of
+  // 20 that is too short for a worker with nothing left open. A leak still shows, 10 s later.
+  workerGracefulExitTimeout: 10_000,
   // Global too (jest-circus reads no project's). A hang guard, not a budget: a test's waits each give up after
   // test/helpers/until.ts's HANG_GUARD_MS, and a loaded machine may take that long over several of them.
   testTimeout: 120_000,
