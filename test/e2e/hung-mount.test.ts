@@ -59,7 +59,7 @@ describeWithFuse('mounts whose statfs never returns (FUSE, no daemon answering)'
     for (const mountpoint of mountpoints) mkdirSync(mountpoint);
     const config = join(dir, 'agent.config.json');
     writeFileSync(config, JSON.stringify({ port: 0, collectors: { disk: { interval: '1s', timeout: '10s', mountTimeout: '1s' } } }));
-    cli = await startCli(['--config', config], {}, 20_000, { wrapper: ['unshare', '-m', '--propagation', 'private'], prelude: hangingMounts(dir) });
+    cli = await startCli(['--config', config], {}, { wrapper: ['unshare', '-m', '--propagation', 'private'], prelude: hangingMounts(dir) });
     daemon = Number(/^fuse-daemon (\d+)$/m.exec(cli.stdout())![1]);
   });
 

@@ -66,7 +66,7 @@ describe('hostfeed next to node_exporter', () => {
     const version = theirs.get('node_exporter_build_info')?.samples[0]?.labels.version;
     if (!version) throw new Error('node_exporter serves no node_exporter_build_info: cannot tell which label set to expect');
     olderNodeExporter = isBefore18(version);
-  }, 30_000);
+  });
 
   afterAll(async () => {
     await nodeExporter?.stop();

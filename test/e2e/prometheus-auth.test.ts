@@ -13,6 +13,7 @@ import { freePort, startProcess, stopProcess, waitForUrl } from '../../bench/pro
 import { startTestAgent, stopTestAgents } from '../helpers/agent';
 import { PROGRAMS, requireProgram } from '../helpers/programs';
 import { makeTestCertificate } from '../helpers/tls-cert';
+import { HANG_GUARD_MS } from '../helpers/until';
 
 const EXAMPLE = join(__dirname, '../../examples/prometheus-auth.yml');
 const PASSWORD = 'prometheus-scrapes-with-this';
@@ -33,7 +34,7 @@ describe('examples/prometheus-auth.yml', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'hostfeed-prometheus-auth-'));
     const { certFile, keyFile } = makeTestCertificate(dir);
-    agent = await startTestAgent({ tls: { certFile, keyFile }, auth: { token: TOKEN, basic: { prometheus: hashSync(PASSWORD, 10) } } });
+    agent = await startTestAgent({ tls: { certFile, keyFile }, auth: { token: TOKEN, basic: { prometheus: hashSync(PASSWORD, 4) } } });
     writeFileSync(join(dir, 'hostfeed-password'), PASSWORD);
     writeFileSync(join(dir, 'hostfeed-token'), TOKEN);
     writeFileSync(join(dir, 'hostfeed-ca.pem'), readFileSync(certFile));
@@ -64,8 +65,8 @@ describe('examples/prometheus-auth.yml', () => {
     const port = await freePort();
     const api = `http://127.0.0.1:${port}`;
     prometheus = startProcess(prometheusPath, [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`]);
-    await waitForUrl(`${api}/-/ready`, 20_000);
-    const deadline = Date.now() + 20_000;
+    await waitForUrl(`${api}/-/ready`, HANG_GUARD_MS);
+    const deadline = Date.now() + HANG_GUARD_MS;
     let targets: Targets['data']['activeTargets'] = [];
     while (Date.now() < deadline) {
       targets = ((await (await fetch(`${api}/api/v1/targets`)).json()) as Targets).data.activeTargets;
@@ -76,5 +77,5 @@ describe('examples/prometheus-auth.yml', () => {
       ['node', 'up', ''],
       ['node-token', 'up', ''],
     ]);
-  }, 45_000);
+  });
 });

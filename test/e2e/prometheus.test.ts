@@ -11,6 +11,7 @@ import { parseConfig } from '../../agent/config';
 import { silentLogger } from '../../agent/logger';
 import { freePort, startProcess, stopProcess, waitForUrl } from '../../bench/processes';
 import { PROGRAMS, requireProgram } from '../helpers/programs';
+import { HANG_GUARD_MS } from '../helpers/until';
 
 const DEADLINE_MS = 45_000;
 
@@ -47,8 +48,8 @@ describe('Prometheus scraping the agent', () => {
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
     ]);
-    await waitForUrl(`${api}/-/ready`, 20_000);
-  }, 30_000);
+    await waitForUrl(`${api}/-/ready`, HANG_GUARD_MS);
+  });
 
   afterAll(async () => {
     if (prometheus) await stopProcess(prometheus.child);

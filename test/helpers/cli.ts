@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
+import { HANG_GUARD_MS } from './until';
 
 /** The built command (npm test builds first). */
 export const MAIN = join(__dirname, '../../dist/agent/main.js');
@@ -23,7 +24,7 @@ export interface CliOptions {
 }
 
 /** Starts `hostfeed ARGS` and resolves once it prints its URL; rejects with its stderr if it exits first. */
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 10_000, { maxOpenFiles, prelude, wrapper = [] }: CliOptions = {}): Promise<RunningCli> {
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, { maxOpenFiles, prelude, wrapper = [] }: CliOptions = {}): Promise<RunningCli> {
   const agent = [process.execPath, MAIN, ...args];
   const steps = [maxOpenFiles === undefined ? [] : [`ulimit -n ${maxOpenFiles}`], prelude === undefined ? [] : [prelude]].flat();
   const command = [...wrapper, ...(steps.length === 0 ? agent : ['bash', '-c', `${steps.join(' && ')} && exec "$@"`, 'bash', ...agent])];
@@ -38,8 +39,9 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs 
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`no URL printed in ${timeoutMs} ms; stderr: ${err}`));
-    }, timeoutMs);
+      // A guard, not a start-time budget: a start takes seconds on a loaded machine.
+      reject(new Error(`no URL printed in ${HANG_GUARD_MS} ms: hung; stderr: ${err}`));
+    }, HANG_GUARD_MS);
     const onData = () => {
       const match = /viewer\s+(https?:\/\/\S+?)\/\s/.exec(out);
       if (!match) return;
@@ -65,4 +67,30 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ c
     child.stderr.on('data', (chunk) => (stderr += chunk));
     child.once('exit', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** pino's number for `warn`: a line at this level or above on the way out means the stop was not clean. */
+const WARN = 40;
+
+/**
+ * Sends `signal` and waits for the exit. `problems`: what the agent logged after the signal at warn level or above
+ * (a stop that hung and was forced says so there), or any line that is not its JSON log.
+ */
+export async function stopCli(cli: RunningCli, signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; problems: string[] }> {
+  const logged = cli.stderr().length;
+  cli.child.kill(signal);
+  const exit = await cli.exited;
+  const problems = cli
+    .stderr()
+    .slice(logged)
+    .split('\n')
+    .filter((line) => line !== '')
+    .filter((line) => {
+      try {
+        return (JSON.parse(line) as { level: number }).level >= WARN;
+      } catch {
+        return true;
+      }
+    });
+  return { ...exit, problems };
 }

@@ -1,4 +1,5 @@
 import { accessSync, constants } from 'node:fs';
+import programs from '../programs.json';
 
 /** A program from a Debian package that some suites run for real. */
 export interface Program {
@@ -6,15 +7,11 @@ export interface Program {
   debianPackage: string;
 }
 
-export const PROGRAMS = {
-  prometheus: { path: '/usr/bin/prometheus', debianPackage: 'prometheus' },
-  promtool: { path: '/usr/bin/promtool', debianPackage: 'prometheus' },
-  nodeExporter: { path: '/usr/bin/prometheus-node-exporter', debianPackage: 'prometheus-node-exporter' },
-  chromium: { path: '/usr/bin/chromium', debianPackage: 'chromium' },
-  nginx: { path: '/usr/sbin/nginx', debianPackage: 'nginx-light' },
-  // Makes the TLS tests' throwaway certificate (Node 20's crypto cannot write X.509).
-  openssl: { path: '/usr/bin/openssl', debianPackage: 'openssl' },
-} satisfies Record<string, Program>;
+/**
+ * Each program and the Debian package that has it; .ci/run reads the same file. openssl makes the TLS tests'
+ * throwaway certificate (Node 20's crypto cannot write X.509).
+ */
+export const PROGRAMS = programs satisfies Record<string, Program>;
 
 export const REQUIRED_PROGRAMS: Program[] = Object.values(PROGRAMS);
 

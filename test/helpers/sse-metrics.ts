@@ -1,5 +1,6 @@
 /** The agent's hostfeed_sse_* series, read from its own /metrics as Prometheus would. */
 import { parseExposition } from './exposition';
+import { HANG_GUARD_MS } from './until';
 
 export interface SseMetrics {
   clients: number;
@@ -32,7 +33,7 @@ export async function sseMetrics(url: string): Promise<SseMetrics> {
 }
 
 /** Polls until `done` holds (bounded); returns the last reading. */
-export async function waitForMetrics(url: string, done: (m: SseMetrics) => boolean, timeoutMs = 5000): Promise<SseMetrics> {
+export async function waitForMetrics(url: string, done: (m: SseMetrics) => boolean, timeoutMs = HANG_GUARD_MS): Promise<SseMetrics> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const metrics = await sseMetrics(url);

@@ -1,6 +1,8 @@
 /** A raw HTTP reader of an SSE stream, parsed by eventsource-parser: the wire as it is, for exact-structure tests. */
 import { get, type IncomingHttpHeaders } from 'node:http';
 import { createParser } from 'eventsource-parser';
+import { TOPICS } from '../../agent/events';
+import { HANG_GUARD_MS } from './until';
 
 export type Received =
   | { kind: 'event'; event: string; id: string | undefined; data: string }
@@ -38,6 +40,11 @@ export function isEvent(type?: string): (item: Received) => item is ReceivedEven
   return (item): item is ReceivedEvent => item.kind === 'event' && (type === undefined || item.event === type);
 }
 
+/** Resolves once `stream` has had an event of every topic: the agent then has the latest of each for a new client. */
+export async function everyTopicSeen(stream: RawStream): Promise<void> {
+  for (const topic of TOPICS) await stream.waitFor(isEvent(topic));
+}
+
 /** `localAddress`: the source address to connect from, e.g. 127.0.0.2 for a second loopback client. */
 export function openStream(url: string, headers: Record<string, string> = { Accept: 'text/event-stream' }, localAddress?: string): Promise<RawStream> {
   return new Promise((resolve, reject) => {
@@ -67,7 +74,7 @@ export function openStream(url: string, headers: Record<string, string> = { Acce
         received,
         text: () => Buffer.concat(chunks).toString('utf8'),
         events: (type) => received.filter(isEvent(type)),
-        waitFor: (match, count = 1, timeoutMs = 5000) =>
+        waitFor: (match, count = 1, timeoutMs = HANG_GUARD_MS) =>
           new Promise((done, fail) => {
             const check = () => {
               const matching = received.filter(match);

@@ -1,8 +1,14 @@
 /** Polling for states the agent reaches within a few intervals: bounded, and the error names what was awaited. */
 const POLL_MS = 50;
 
+/**
+ * How long any wait of the tests goes on before it fails: a guard against a hang, never a budget (no test asserts how
+ * long anything takes). Generous, since a loaded 2-core machine can take seconds over what takes milliseconds idle.
+ */
+export const HANG_GUARD_MS = 30_000;
+
 /** Reads until `check` holds of the value read, and returns that value. */
-export async function until<T>(what: string, read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
+export async function until<T>(what: string, read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = HANG_GUARD_MS): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
@@ -13,6 +19,6 @@ export async function until<T>(what: string, read: () => Promise<T>, check: (val
 }
 
 /** Waits until `condition` resolves true. */
-export async function untilTrue(what: string, condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+export async function untilTrue(what: string, condition: () => Promise<boolean>, timeoutMs = HANG_GUARD_MS): Promise<void> {
   await until(what, condition, (holds) => holds, timeoutMs);
 }

@@ -11,10 +11,11 @@ import { startTestAgent, stopTestAgents } from '../helpers/agent';
 import { runCli, startCli, type RunningCli } from '../helpers/cli';
 import { parseExposition } from '../helpers/exposition';
 import { closeAfterEach, isEvent } from '../helpers/sse-stream';
+import { untilTrue } from '../helpers/until';
 
 const PASSWORD = 'correct horse battery staple';
-// Cost 10, as a real config would have: what the cache saves is then visible.
-const ALICE_HASH = hashSync(PASSWORD, 10);
+// Cost 4, bcrypt's least: these tests are about what is around bcrypt; one below checks a real config's cost 10.
+const ALICE_HASH = hashSync(PASSWORD, 4);
 const TOKEN = 'k3Y-0f-th1s.t3st~t0ken';
 const AUTH = { auth: { token: TOKEN, basic: { alice: ALICE_HASH } } };
 
@@ -41,11 +42,7 @@ async function metric(agent: RunningAgent, name: string, labels: Record<string, 
 }
 
 async function healthy(agent: RunningAgent): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while ((await get(`${agent.url}/healthz`)).status !== 200) {
-    if (Date.now() > deadline) throw new Error('agent not healthy in 5 s');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await untilTrue('the agent to be healthy', async () => (await get(`${agent.url}/healthz`)).status === 200);
 }
 
 const PROTECTED = ['/', '/index.html', '/app.js', '/viewer-config.json', '/vendor/uplot/uPlot.min.css', '/metrics', '/events', '/api/snapshot', '/api/schema', '/nope'];
@@ -134,11 +131,10 @@ describe('auth with CORS', () => {
 });
 
 describe('the bcrypt cache under a flood', () => {
-  /** `total` requests, `concurrency` at a time; the statuses seen and the rate. */
-  async function flood(url: string, total: number, concurrency: number, header: (i: number) => string) {
+  /** `total` requests, `concurrency` at a time; how many got each status. */
+  async function flood(url: string, total: number, concurrency: number, header: (i: number) => string): Promise<Record<number, number>> {
     const statuses = new Map<number, number>();
     let next = 0;
-    const started = performance.now();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
         while (next < total) {
@@ -147,44 +143,37 @@ describe('the bcrypt cache under a flood', () => {
         }
       }),
     );
-    return { statuses: Object.fromEntries(statuses), perSecond: Math.round(total / ((performance.now() - started) / 1000)) };
+    return Object.fromEntries(statuses);
   }
 
-  it('runs bcrypt once per distinct credentials, and queues distinct guesses on a worker while the event loop stays free', async () => {
+  it('runs bcrypt once per distinct credentials, and answers distinct guesses with 401 or, beyond the queue, 429', async () => {
     const agent = await startTestAgent(AUTH);
     const url = `${agent.url}/api/snapshot`;
-    const right = await flood(url, 400, 20, () => ALICE);
-    const wrong = await flood(url, 400, 20, () => basic('alice', 'the same wrong guess'));
-    expect(right.statuses).toEqual({ 200: 400 });
-    expect(wrong.statuses).toEqual({ 401: 400 });
+    expect(await flood(url, 100, 20, () => ALICE)).toEqual({ 200: 100 });
+    expect(await flood(url, 100, 20, () => basic('alice', 'the same wrong guess'))).toEqual({ 401: 100 });
     expect(await metric(agent, 'hostfeed_auth_bcrypt_comparisons_total')).toBe(2);
 
-    // Every guess new: bcrypt on the worker, at most 16 queued, the rest told to retry; /healthz meanwhile.
-    const latencies: number[] = [];
-    const probing = (async () => {
-      for (let i = 0; i < 20; i += 1) {
-        const started = performance.now();
-        await get(`${agent.url}/healthz`);
-        latencies.push(performance.now() - started);
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-    })();
+    // Every guess new: each one either compared on the worker (401) or refused unqueued (429), none lost.
     const guesses = await flood(url, 200, 50, (i) => basic('alice', `guess ${i}`));
-    await probing;
-    expect((guesses.statuses[401] ?? 0) + (guesses.statuses[429] ?? 0)).toBe(200);
-    expect(guesses.statuses[429]).toBeGreaterThan(100);
-    expect(await metric(agent, 'hostfeed_auth_refused_total', { reason: 'busy' })).toBe(guesses.statuses[429]);
-    // On the main thread, a cost-10 bcrypt would hold every request about 150 ms (most of them several times over,
-    // queued); the client shares this process, so only the median is free of its own pauses.
-    const median = latencies.sort((a, b) => a - b)[latencies.length >> 1]!;
-    expect(median).toBeLessThan(50);
-    // The right password is still answered from the cache, at once.
+    const [denied = 0, busy = 0] = [guesses[401], guesses[429]];
+    expect(denied + busy).toBe(200);
+    expect(await metric(agent, 'hostfeed_auth_bcrypt_comparisons_total')).toBe(2 + denied);
+    expect(await metric(agent, 'hostfeed_auth_refused_total', { reason: 'busy' })).toBe(busy);
+    // The right password is still answered from the cache.
     expect((await get(url, ALICE)).status).toBe(200);
-    console.info(
-      `auth flood, /api/snapshot, 20 at a time: right password ${right.perSecond}/s, one wrong password ${wrong.perSecond}/s; ` +
-        `200 distinct guesses 50 at a time: ${JSON.stringify(guesses.statuses)} at ${guesses.perSecond}/s, /healthz median ${Math.round(median)} ms, max ${Math.round(latencies.at(-1)!)} ms`,
-    );
+    expect(await metric(agent, 'hostfeed_auth_bcrypt_comparisons_total')).toBe(2 + denied);
   });
+
+  it(
+    'checks a cost-10 hash, as a real config has, on its worker',
+    async () => {
+      const agent = await startTestAgent({ auth: { basic: { alice: hashSync(PASSWORD, 10) } } });
+      expect((await get(`${agent.url}/api/snapshot`, ALICE)).status).toBe(200);
+      expect((await get(`${agent.url}/api/snapshot`, basic('alice', 'Tr0ub4dor&3'))).status).toBe(401);
+    },
+    // A hang guard: a cost-10 comparison takes a good second on a loaded 2-core machine, and this one hashes too.
+    60_000,
+  );
 });
 
 describe('the command', () => {

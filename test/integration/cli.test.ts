@@ -2,7 +2,7 @@ import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, startCli, type RunningCli } from '../helpers/cli';
+import { runCli, startCli, stopCli, type RunningCli } from '../helpers/cli';
 import { until } from '../helpers/until';
 
 const dir = mkdtempSync(join(tmpdir(), 'hostfeed-cli-'));
@@ -26,29 +26,31 @@ async function start(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Runni
   return cli;
 }
 
-async function waitForHealthy(url: string, deadlineMs = 5000): Promise<{ status: number; body: unknown }[]> {
+/** Every /healthz answer until the first 200. */
+async function waitForHealthy(url: string): Promise<{ status: number; body: unknown }[]> {
   const seen: { status: number; body: unknown }[] = [];
-  const deadline = Date.now() + deadlineMs;
-  while (Date.now() < deadline) {
-    const res = await fetch(`${url}/healthz`);
-    seen.push({ status: res.status, body: await res.json() });
-    if (res.status === 200) return seen;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`not healthy in ${deadlineMs} ms: ${JSON.stringify(seen.at(-1))}`);
+  await until(
+    'healthy',
+    async () => {
+      const res = await fetch(`${url}/healthz`);
+      seen.push({ status: res.status, body: await res.json() });
+      return res.status;
+    },
+    (status) => status === 200,
+    20_000,
+  );
+  return seen;
 }
 
 describe('the hostfeed command', () => {
-  it('starts on loopback, prints its URLs, becomes healthy, and stops on SIGTERM with exit 0', async () => {
+  it('starts on loopback, prints its URLs, becomes healthy, and stops cleanly on SIGTERM with exit 0', async () => {
     const cli = await start(['--config', FAST]);
     expect(cli.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(cli.stdout()).toContain(`metrics  ${cli.url}/metrics`);
     const seen = await waitForHealthy(cli.url);
     expect(seen.at(-1)).toEqual({ status: 200, body: { status: 'ok', missing: [], failing: [] } });
-    const startedAt = Date.now();
-    cli.child.kill('SIGTERM');
-    expect(await cli.exited).toEqual({ code: 0, signal: null });
-    expect(Date.now() - startedAt).toBeLessThan(5000);
+    // Clean: not a stop that hung and was forced out (which main.ts logs at error level).
+    expect(await stopCli(cli, 'SIGTERM')).toEqual({ code: 0, signal: null, problems: [] });
   });
 
   it('answers 503 naming the collectors that cannot read the host, then "failing" once they fail health.failAfter reads', async () => {
@@ -79,7 +81,7 @@ describe('the hostfeed command', () => {
     expect(await res.json()).toEqual({ error: 'not found', path: '/nope' });
   });
 
-  it('exits within 5 s on SIGINT even with a client holding a connection open', async () => {
+  it('stops cleanly on SIGINT even with a client holding a connection open', async () => {
     const cli = await start(['--config', FAST]);
     const { port } = new URL(cli.url);
     const socket = connect(Number(port), '127.0.0.1');
@@ -87,10 +89,7 @@ describe('the hostfeed command', () => {
     socket.on('error', () => undefined); // the agent cuts this connection on its way out: expected
     await new Promise((resolve) => socket.once('connect', resolve));
     socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n'); // an unfinished request keeps the connection busy
-    const startedAt = Date.now();
-    cli.child.kill('SIGINT');
-    expect((await cli.exited).code).toBe(0);
-    expect(Date.now() - startedAt).toBeLessThan(5000);
+    expect(await stopCli(cli, 'SIGINT')).toEqual({ code: 0, signal: null, problems: [] });
     await socketClosed;
   });
 

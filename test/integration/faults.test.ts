@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { RunningAgent } from '../../agent/agent';
 import { createProcfsSource, type StatfsResult } from '../../agent/sources/procfs/source';
 import { startTestAgent, stopTestAgents } from '../helpers/agent';
-import { startCli, type RunningCli } from '../helpers/cli';
+import { startCli, stopCli, type RunningCli } from '../helpers/cli';
 import { parseExposition, type ParsedSample } from '../helpers/exposition';
 import { closeAfterEach, isEvent, type ReceivedEvent } from '../helpers/sse-stream';
 import { until } from '../helpers/until';
@@ -137,7 +137,7 @@ describe('the command', () => {
   });
 
   it('out of file descriptors (ulimit -n 64), refuses new clients instead of crashing, and serves again once they go', async () => {
-    cli = await startCli(fast, {}, 10_000, { maxOpenFiles: 64 });
+    cli = await startCli(fast, {}, { maxOpenFiles: 64 });
     const { port } = new URL(cli.url);
     // A connection opened before the flood, kept alive as Prometheus keeps its own: its requests still get in.
     const keptAlive = new Agent({ keepAlive: true, maxSockets: 1 });
@@ -159,11 +159,11 @@ describe('the command', () => {
     );
     // Each socket asks for the stream, which holds its connection (and descriptor) open.
     for (const socket of sockets) socket.write('GET /events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n');
+    await until('most clients refused', async () => refused, (count) => count > 100);
     // libuv resets what it cannot accept without telling Node: the agent must find out, and say so.
     await until('out of descriptors logged', async () => (await probe(), cli!.stderr()), (stderr) => stderr.includes('"code":"EMFILE"'));
     expect(cli.stderr()).toContain('out of file descriptors');
     expect(cli.child.exitCode).toBeNull();
-    expect(refused).toBeGreaterThan(100);
 
     for (const socket of sockets) socket.destroy();
     keptAlive.destroy();
@@ -179,14 +179,11 @@ describe('the command', () => {
     expect(exhausted!.samples[0]!.value).toBeGreaterThan(0);
   });
 
-  it('SIGTERM with SSE clients attached ends each stream cleanly and exits 0 within 5 s', async () => {
+  it('SIGTERM with SSE clients attached ends each stream and the process cleanly, with exit 0', async () => {
     cli = await startCli(fast);
     const streams = await Promise.all(Array.from({ length: 5 }, () => open(`${cli!.url}/events`)));
     await Promise.all(streams.map((stream) => stream.waitFor(isEvent('hello'))));
-    const started = Date.now();
-    cli.child.kill('SIGTERM');
-    expect(await cli.exited).toEqual({ code: 0, signal: null });
-    expect(Date.now() - started).toBeLessThan(5000);
+    expect(await stopCli(cli, 'SIGTERM')).toEqual({ code: 0, signal: null, problems: [] });
     await Promise.all(streams.map((stream) => stream.ended));
     // A chunked body ended with its last chunk, not a cut connection: EventSource reconnects after `retry`.
     expect(streams.map((stream) => stream.complete())).toEqual([true, true, true, true, true]);

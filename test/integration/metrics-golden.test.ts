@@ -13,6 +13,7 @@ import { createProcfsSource, type StatfsResult } from '../../agent/sources/procf
 import type { Source } from '../../agent/sources/types';
 import { waitForUrl } from '../../bench/processes';
 import { GOLDEN, NON_DETERMINISTIC } from '../helpers/golden';
+import { HANG_GUARD_MS } from '../helpers/until';
 
 const PROC = join(__dirname, '../fixtures/proc');
 
@@ -55,8 +56,11 @@ describe('/metrics on the fixture /proc tree', () => {
   let agent: RunningAgent;
 
   beforeAll(async () => {
-    agent = await startAgent(parseConfig({ port: 0, host: '127.0.0.1' }, 'golden'), { logger: silentLogger(), source: fixtureSource() });
-    await waitForUrl(`${agent.url}/healthz`, 10_000);
+    // The longest sample timeout: a loaded machine must not turn a slow first sample into a collector error.
+    const patient = { timeout: '10s' };
+    const collectors = { cpu: patient, memory: patient, disk: patient, load: patient };
+    agent = await startAgent(parseConfig({ port: 0, host: '127.0.0.1', collectors }, 'golden'), { logger: silentLogger(), source: fixtureSource() });
+    await waitForUrl(`${agent.url}/healthz`, HANG_GUARD_MS);
   });
 
   afterAll(() => agent.stop());

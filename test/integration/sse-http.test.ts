@@ -9,6 +9,7 @@ import { createApp } from '../../agent/server';
 import { eventsEndpoint } from '../../agent/sse/endpoint';
 import { startTestAgent, stopTestAgents } from '../helpers/agent';
 import { closeAfterEach, isEvent } from '../helpers/sse-stream';
+import { untilTrue } from '../helpers/until';
 
 const { open, track } = closeAfterEach();
 afterEach(stopTestAgents);
@@ -50,7 +51,7 @@ describe('compression', () => {
     expect(stream.headers['content-encoding']).toBeUndefined();
     expect(stream.headers['cache-control']).toBe('no-cache, no-transform');
     // Events arrive as they happen, not when a compressor's buffer fills.
-    await stream.waitFor(isEvent(), 10, 2000);
+    await stream.waitFor(isEvent(), 10);
     expect(stream.events()[0].event).toBe('hello');
     // The middleware does compress what it may: it is really in front.
     expect((await head(`${url}/api/schema`, 'GET', { 'Accept-Encoding': 'gzip' })).headers['content-encoding']).toBe('gzip');
@@ -70,7 +71,7 @@ describe('HTTP/1.0', () => {
     let received = '';
     socket.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')));
     const closed = new Promise((resolve) => socket.once('close', resolve));
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    await untilTrue('four events', async () => (received.match(/^event: /gm)?.length ?? 0) >= 4);
     await agent.stop();
     await closed;
 

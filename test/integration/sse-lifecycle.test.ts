@@ -1,4 +1,4 @@
-/** Clients come and go by the thousand; nothing of them stays behind: no client, no feed subscription, no timer. */
+/** Clients come and go by the hundred; nothing of them stays behind: no client, no feed subscription, no timer. */
 import { get } from 'node:http';
 import { Observable } from 'rxjs';
 import * as feedModule from '../../agent/feed';
@@ -41,7 +41,9 @@ function visit(url: string, waitForHello: boolean): Promise<void> {
 
 const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
 
-describe('1,000 connects and disconnects', () => {
+// 500 full HTTP exchanges, client and server in this one process: a starved core takes seconds over them (6 ms each
+// at load 22), and a leak of anything per client shows as surely as with more.
+describe('500 connects and disconnects', () => {
   it('leave no client, no feed subscriber, no timer and no connection behind', async () => {
     jest.spyOn(feedModule, 'createFeed').mockImplementation((...args) => {
       const feed = createFeed(...args);
@@ -52,12 +54,12 @@ describe('1,000 connects and disconnects', () => {
     const baseline = { feedSubscribers, timers: timers() };
     expect(baseline.feedSubscribers).toBe(1);
 
-    for (let batch = 0; batch < 20; batch += 1) {
+    for (let batch = 0; batch < 10; batch += 1) {
       await Promise.all(Array.from({ length: 50 }, (_, i) => visit(agent.url, i % 2 === 0)));
     }
 
     const after = await waitForMetrics(agent.url, (m) => m.clients === 0);
-    expect(after.eventsSent).toBeGreaterThanOrEqual(500);
+    expect(after.eventsSent).toBeGreaterThanOrEqual(250);
     expect(feedSubscribers).toBe(baseline.feedSubscribers);
     const connections = await new Promise<number>((resolve, reject) => agent.server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
     expect(connections).toBeLessThanOrEqual(1); // the /metrics reader's own keep-alive connection, at most

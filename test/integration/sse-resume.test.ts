@@ -3,12 +3,10 @@ import type { Socket } from 'node:net';
 import { EventSource } from 'eventsource';
 import type { RunningAgent } from '../../agent/agent';
 import { startTestAgent, stopTestAgents } from '../helpers/agent';
-import { closeAfterEach, isEvent, seqOf, type RawStream, type ReceivedEvent } from '../helpers/sse-stream';
+import { closeAfterEach, everyTopicSeen, isEvent, seqOf, type RawStream, type ReceivedEvent } from '../helpers/sse-stream';
 
 const { open, track } = closeAfterEach();
 afterEach(stopTestAgents);
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Seqs of the events after the hello that are newer than it: the live part of a stream. */
 function liveSeqs(events: ReceivedEvent[]): number[] {
@@ -33,13 +31,15 @@ async function expectReset(agent: RunningAgent, stream: RawStream, reason: strin
 describe('resuming /events', () => {
   it('replays exactly what a dropped client missed: no gap, no duplicate', async () => {
     const agent = await startTestAgent();
+    // Stays connected throughout: it sees the events the dropped client misses.
+    const watcher = await open(`${agent.url}/events`);
     const first = await open(`${agent.url}/events`);
     await first.waitFor(isEvent(), 15);
     first.close();
     await first.ended;
     const before = liveSeqs(first.events());
     const last = first.events().at(-1)!.id!;
-    await sleep(300);
+    await watcher.waitFor((item) => isEvent()(item) && seqOf(item.id) > seqOf(last) + 5);
 
     const second = await open(`${agent.url}/events`, { 'Last-Event-ID': last });
     await second.waitFor(isEvent(), 20);
@@ -101,7 +101,7 @@ describe('resuming /events', () => {
 
   it('resets a client whose id is from another boot of the agent', async () => {
     const agent = await startTestAgent();
-    await sleep(400);
+    await everyTopicSeen(await open(`${agent.url}/events`));
     const otherBoot = agent.context.boot === 'abcdef' ? 'fedcba' : 'abcdef';
     await expectReset(agent, await open(`${agent.url}/events`, { 'Last-Event-ID': `${otherBoot}-12` }), 'other-boot');
   });
@@ -118,7 +118,7 @@ describe('resuming /events', () => {
     ['an id this boot has not reached', (boot: string) => `${boot}-999999999`],
   ])('resets a client with %s, never a 400 (EventSource would stop for good)', async (_, header) => {
     const agent = await startTestAgent();
-    await sleep(400);
+    await everyTopicSeen(await open(`${agent.url}/events`));
     const stream = await open(`${agent.url}/events`, { 'Last-Event-ID': header(agent.context.boot) });
     expect(stream.status).toBe(200);
     await expectReset(agent, stream, 'unknown-id');

@@ -32,23 +32,23 @@ interface Answer {
   body: string;
 }
 
-/** One https request trusting only the test certificate; a stream is read for `readMs` and then cut. */
-function fetchTls(url: string, options: RequestOptions = {}, readMs = 0): Promise<Answer> {
+/** One https request trusting only the test certificate; a stream is read until `enough` holds of its body, then cut. */
+function fetchTls(url: string, options: RequestOptions = {}, enough?: (body: string) => boolean): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = request(url, { ca, agent: false, ...options }, (res) => {
       let body = '';
       const protocol = (res.socket as TLSSocket).getProtocol();
       const done = () => resolve({ status: res.statusCode ?? 0, protocol, body });
       res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', done);
-      res.on('error', () => undefined);
-      if (readMs > 0) {
-        setTimeout(() => {
+      res.on('data', (chunk: string) => {
+        body += chunk;
+        if (enough?.(body)) {
           done();
           req.destroy();
-        }, readMs);
-      }
+        }
+      });
+      res.on('end', done);
+      res.on('error', () => undefined);
     });
     req.on('error', reject);
     req.end();
@@ -79,7 +79,8 @@ describe('https', () => {
     const token = 'tls-and-a-bearer-token';
     const agent = await startTestAgent({ ...TLS, auth: { token } });
     expect((await fetchTls(`${agent.url}/events`)).status).toBe(401);
-    const stream = await fetchTls(`${agent.url}/events`, { headers: { Accept: 'text/event-stream', Authorization: `Bearer ${token}` } }, 500);
+    const headers = { Accept: 'text/event-stream', Authorization: `Bearer ${token}` };
+    const stream = await fetchTls(`${agent.url}/events`, { headers }, (body) => body.includes('event: cpu\n'));
     expect(stream.status).toBe(200);
     expect(stream.body).toMatch(/^retry: \d+\n\nevent: hello\n/);
     expect(stream.body).toContain('event: cpu\n');

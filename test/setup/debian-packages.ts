@@ -6,6 +6,9 @@
 import { execFileSync } from 'node:child_process';
 import { REQUIRED_PROGRAMS, missingPrograms } from '../helpers/programs';
 
+/** Another apt (an unattended upgrade) may hold dpkg's lock: wait up to 5 minutes for it rather than fail. */
+const WAIT_FOR_LOCK = ['-o', 'DPkg::Lock::Timeout=300'];
+
 export default function installDebianPackages(): void {
   const missing = missingPrograms(REQUIRED_PROGRAMS);
   if (missing.length === 0) return;
@@ -16,8 +19,8 @@ export default function installDebianPackages(): void {
   }
   process.stdout.write(`\nhostfeed tests: installing Debian packages ${packages.join(', ')}\n`);
   try {
-    execFileSync('apt-get', ['update', '-q'], { stdio: 'ignore' });
-    execFileSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...packages], {
+    execFileSync('apt-get', [...WAIT_FOR_LOCK, 'update', '-q'], { stdio: 'ignore' });
+    execFileSync('apt-get', [...WAIT_FOR_LOCK, 'install', '-y', '-q', '--no-install-recommends', ...packages], {
       stdio: 'ignore',
       env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
     });

@@ -20,7 +20,7 @@ import { waitForUrl } from '../../bench/processes';
 import { rssBytesOf } from '../../bench/procstat';
 import { startCli, type RunningCli } from '../helpers/cli';
 import { waitForMetrics } from '../helpers/sse-metrics';
-import { isEvent, openStream, seqOf, type RawStream } from '../helpers/sse-stream';
+import { closeAfterEach, isEvent, openStream, seqOf, type RawStream } from '../helpers/sse-stream';
 
 const SOAK_MS = 60_000;
 const WARM_UP_MS = 20_000;
@@ -34,6 +34,9 @@ const FAST = { interval: '100ms', timeout: '1s' };
 
 const openDescriptors = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Closed after the test even when an expectation fails half-way, so that nothing keeps the worker from exiting.
+const { open, track } = closeAfterEach();
 
 describe('soak', () => {
   let cli: RunningCli | undefined;
@@ -54,9 +57,10 @@ describe('soak', () => {
     await waitForUrl(`${url}/healthz`);
     const descriptorsAtStart = openDescriptors(pid);
 
-    const staying: RawStream[] = await Promise.all(Array.from({ length: STAYING }, () => openStream(`${url}/events`)));
+    const staying: RawStream[] = await Promise.all(Array.from({ length: STAYING }, () => open(`${url}/events`)));
     const notReading: Socket[] = Array.from({ length: NOT_READING }, () => {
       const socket = connect(Number(new URL(url).port), '127.0.0.1');
+      track({ close: () => socket.destroy() });
       socket.on('error', () => undefined);
       socket.write('GET /events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n');
       socket.pause();
