@@ -31,9 +31,9 @@ export function isChunked(req: IncomingMessage): boolean {
   return major > 1 || (major === 1 && minor >= 1) || /(?:^|\W)chunked(?:$|\W)/i.test(String(req.headers.te ?? ''));
 }
 
-/** States the transfer coding in the head of an SSE response, before it is flushed. */
+/** States the transfer coding in the head of an SSE response, before it is flushed (a HEAD response has no body). */
 export function setTransferCoding(req: IncomingMessage, res: ServerResponse): void {
-  if (isChunked(req)) res.setHeader('Transfer-Encoding', 'chunked');
+  if (req.method !== 'HEAD' && isChunked(req)) res.setHeader('Transfer-Encoding', 'chunked');
 }
 
 export interface ClientWire {
