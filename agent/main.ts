@@ -94,10 +94,9 @@ async function main(): Promise<void> {
     // the kernel (statfs on a dead mount), forever: SIGKILL does not, and tells the supervisor the stop failed.
     const kill = () => process.kill(process.pid, 'SIGKILL');
     setTimeout(() => {
+      // The log is written synchronously (logger.ts): the line is out before the kill.
       logger.error({ signal }, 'forced exit: the stop did not end within 4.3 s (a thread blocked in the kernel?)');
-      // The log is written asynchronously: kill once it is out, or shortly anyway.
-      logger.flush(kill);
-      setTimeout(kill, 200);
+      kill();
     }, 4300); // not unref'd: an empty event loop would end in the same wait as process.exit()
     void agent
       .stop()

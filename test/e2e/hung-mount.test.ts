@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCli, type RunningCli } from '../helpers/cli';
+import { until } from '../helpers/until';
 import { parseExposition } from '../helpers/exposition';
 import { closeAfterEach, isEvent, type ReceivedEvent } from '../helpers/sse-stream';
 
@@ -110,6 +111,7 @@ describeWithFuse('mounts whose statfs never returns (FUSE, no daemon answering)'
     clearTimeout(hang);
     // process.exit() would wait forever for the threads blocked in the kernel: the stop is forced, and says so.
     expect(exit).toEqual({ code: null, signal: 'SIGKILL' });
-    expect(cli!.stderr()).toContain('forced exit');
+    // The pipe may still hold the last lines when 'exit' comes.
+    await until('the forced exit logged', async () => cli!.stderr(), (stderr) => stderr.includes('forced exit'));
   });
 });
