@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -128,5 +128,29 @@ describe('the hostfeed command', () => {
     const { code, stdout } = await runCli(['--help']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^Usage: hostfeed \[--config FILE\] \[--port N\] \[--host H\]/);
+  });
+
+  it('--version prints the version package.json gives', async () => {
+    const { code, stdout } = await runCli(['--version']);
+    expect(code).toBe(0);
+    expect(stdout).toBe(`${JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')).version}\n`);
+  });
+
+  it('--config-schema prints the JSON Schema editors read: every key of the shipped config, unknown keys refused', async () => {
+    const { code, stdout } = await runCli(['--config-schema']);
+    expect(code).toBe(0);
+    const schema = JSON.parse(stdout) as { $schema: string; properties: Record<string, { properties?: Record<string, unknown> }>; additionalProperties: boolean };
+    expect(schema.$schema).toMatch(/json-schema\.org/);
+    expect(schema.additionalProperties).toBe(false);
+    const shipped = JSON.parse(readFileSync(join(__dirname, '../../agent.config.json'), 'utf8')) as Record<string, unknown>;
+    for (const key of Object.keys(shipped)) expect(schema.properties).toHaveProperty(key);
+    expect(Object.keys(schema.properties.sse?.properties ?? {})).toContain('heartbeat');
+  });
+
+  it('listens on IPv6 loopback and prints a bracketed URL that answers', async () => {
+    const cli = await start(['--config', FAST, '--host', '::1']);
+    expect(cli.url).toMatch(/^http:\/\/\[::1\]:\d+$/);
+    await until('healthy over IPv6', async () => (await fetch(`${cli.url}/healthz`)).status, (status) => status === 200);
+    expect(await stopCli(cli, 'SIGTERM')).toEqual({ code: 0, signal: null, problems: [] });
   });
 });
