@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { AgentContext, Endpoint } from './context';
 import type { CollectorStatus } from './feed';
 
-export interface Health {
+interface Health {
   status: 'ok' | 'starting' | 'failing';
   /** Collectors with no successful read yet. */
   missing: string[];
@@ -11,7 +11,7 @@ export interface Health {
 }
 
 /** What /healthz says of the collectors' statuses: not ready before each has read once, failing once one keeps failing. */
-export function healthOf(statuses: readonly CollectorStatus[], failAfter: number): Health {
+function healthOf(statuses: readonly CollectorStatus[], failAfter: number): Health {
   const failing = statuses
     .filter((s) => s.consecutiveFailures >= failAfter)
     .map((s) => ({ collector: s.topic, consecutiveFailures: s.consecutiveFailures, error: s.lastError ?? '' }));

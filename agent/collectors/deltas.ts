@@ -3,7 +3,7 @@
  * a "live" figure averaged over that hour would mislead; the read becomes a baseline instead. Two minutes cover a
  * Prometheus scraping every 15, 30 or 60 s, whose scrapes then keep the feed's figures current while nobody watches.
  */
-export const MAX_RATE_WINDOW_MS = 120_000;
+const MAX_RATE_WINDOW_MS = 120_000;
 
 /** Whether a reading taken at `previousAt` is a base for a rate at `at` (both on one monotonic clock, in ms). */
 export function isRateBase(previousAt: number, at: number): boolean {

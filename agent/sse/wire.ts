@@ -26,7 +26,7 @@ export function frameOf(plain: Buffer): Frame {
  * Whether the stream to `req` is chunked: HTTP/1.1 and later, or an HTTP/1.0 client that offers it (`TE: chunked`,
  * as node:http reads it). The head says so explicitly (setTransferCoding), so that the raw path never guesses.
  */
-export function isChunked(req: IncomingMessage): boolean {
+function isChunked(req: IncomingMessage): boolean {
   const { httpVersionMajor: major, httpVersionMinor: minor } = req;
   return major > 1 || (major === 1 && minor >= 1) || /(?:^|\W)chunked(?:$|\W)/i.test(String(req.headers.te ?? ''));
 }
