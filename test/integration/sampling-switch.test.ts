@@ -8,9 +8,10 @@ import { startTestAgent, stopTestAgents } from '../helpers/agent';
 import { parseExposition } from '../helpers/exposition';
 import { createFakeSource } from '../helpers/fake-source';
 import { closeAfterEach, isEvent, seqOf } from '../helpers/sse-stream';
-import { until } from '../helpers/until';
+import { watchTimers } from '../helpers/timers';
 
 const { open } = closeAfterEach();
+const { snapshot, noFastTimer } = watchTimers();
 afterEach(stopTestAgents);
 
 function scrapeText(url: string): Promise<string> {
@@ -36,6 +37,7 @@ describe('sampling that switches between scrapes and subscribers', () => {
         return reading;
       },
     };
+    const before = snapshot();
     const agent = await startTestAgent({ sampling: { freshness: '1ms', idleGrace: '200ms' } }, source);
     const served: number[] = [];
     const scrape = async () => {
@@ -50,11 +52,7 @@ describe('sampling that switches between scrapes and subscribers', () => {
     const lastSeen = first.events('cpu').at(-1)!.id!;
     first.close();
     await scrape(); // in the grace
-    await until('live sampling stopped', async () => {
-      const before = fake.reads.cpu;
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      return fake.reads.cpu === before;
-    }, (stopped) => stopped);
+    await noFastTimer(before); // the grace is over: live sampling has stopped
     await scrape();
     await scrape(); // nobody watching again
 
