@@ -11,8 +11,12 @@ import { waitForUrl } from '../../bench/processes';
 import { labelNamesOf, parseExposition, type ParsedFamily } from '../helpers/exposition';
 import { PROGRAMS, requireProgram } from '../helpers/programs';
 
-/** Sample interval of every collector here: disk too, so that the byte counters are at most a second apart. */
-const INTERVAL = { interval: '1s' };
+/**
+ * Sample interval of every collector here: disk too, so that the byte counters are at most a second apart. The
+ * timeout (by default the interval) is the longest allowed: on a loaded machine a first statfs round took over 1 s,
+ * and a timed-out collector leaves its families out, which this test would read as missing.
+ */
+const INTERVAL = { interval: '1s', timeout: '1m' };
 /** Two readings of the kernel's CPU counters, each in 10 ms ticks, may also differ by a tick each way. */
 const TICK_SECONDS = 0.01;
 
