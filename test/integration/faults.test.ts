@@ -114,8 +114,10 @@ describe('statfs', () => {
 
   it('a disk collector held past its timeout by statfs fails with collector-error and success 0; the others go on', async () => {
     const agent = await startTestAgent(
-      { collectors: { disk: { interval: '200ms', timeout: '300ms', mountTimeout: '1m' } } },
-      createProcfsSource({ root: procCopy(), statfs: never }),
+      { collectors: { disk: { interval: '200ms', timeout: '300ms' } } },
+      // The source's own mount timeout (not the config's: this source is built here), an hour: past it the mounts
+      // would be reported stuck and the disk collector would succeed again, which a loaded machine reached in 5 s.
+      createProcfsSource({ root: procCopy(), statfs: never, mountTimeoutMs: 60 * 60_000 }),
     );
     const stream = await open(`${agent.url}/events`);
     await stream.waitFor((item) => item.kind === 'event' && item.event === 'collector-error' && item.data.includes('"collector":"disk"'));
