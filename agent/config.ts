@@ -242,7 +242,8 @@ export interface ConfigOverrides {
   token?: string;
 }
 
-export function loadConfig(path: string, overrides: ConfigOverrides = {}): Config {
+/** The object a config file holds. */
+function readConfigFile(path: string): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -258,6 +259,15 @@ export function loadConfig(path: string, overrides: ConfigOverrides = {}): Confi
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ConfigError([`${path}: expected a JSON object, got ${show(raw)}`]);
   }
+  return raw as Record<string, unknown>;
+}
+
+/** Where errors of a config without a file come from: the flags and environment over the defaults. */
+const NO_FILE = '(no config file)';
+
+/** `path` undefined: the built-in defaults, with the overrides. */
+export function loadConfig(path: string | undefined, overrides: ConfigOverrides = {}): Config {
+  const raw = path === undefined ? {} : readConfigFile(path);
   const merged: Record<string, unknown> = { ...raw };
   if (overrides.host !== undefined) merged.host = overrides.host;
   if (overrides.port !== undefined) {
@@ -268,7 +278,7 @@ export function loadConfig(path: string, overrides: ConfigOverrides = {}): Confi
     // A malformed auth section is left as it is, for the schema to report.
     if (typeof auth === 'object' && auth !== null && !Array.isArray(auth)) merged.auth = { ...auth, token: overrides.token };
   }
-  return parseConfig(merged, path);
+  return parseConfig(merged, path ?? NO_FILE);
 }
 
 /**
