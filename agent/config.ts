@@ -79,6 +79,12 @@ export const configSchema = z.strictObject({
   source: z.enum(['auto', 'procfs', 'systeminformation'], { error: 'expected "auto", "procfs" or "systeminformation"' }).default('auto'),
   /** Where procfs is mounted, as node_exporter's --path.procfs. */
   procfsRoot: z.string().min(1).default('/proc'),
+  /**
+   * Where the host's root file system is mounted, as node_exporter's --path.rootfs: the mounts read from
+   * procfsRoot/1/mountinfo are statfs'd under it, and keep the host's paths as labels. A container mounts the host's
+   * / read-only at /host/root and sets this to that.
+   */
+  rootfs: z.string({ error: 'expected an absolute path' }).startsWith('/', { error: 'expected an absolute path' }).default('/'),
   collectors: z
     .strictObject({
       cpu: z.strictObject(collectorShape('1s')).prefault({}),
