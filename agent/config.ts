@@ -9,6 +9,7 @@ import { authConfigSchema } from './auth/schema';
 import { durationSchema } from './duration';
 import { TOPICS, type Topic } from './events';
 import { tlsConfigSchema } from './tls';
+import { viewerAgentsSchema } from './fleet/schema';
 
 /**
  * The bounds of the duration keys. A collector sampled less than hourly, a stream whose heartbeat or retry is longer
@@ -166,6 +167,11 @@ export const configSchema = z.strictObject({
       /** Usage ratios at which the viewer turns a figure amber and red. */
       warn: z.number().min(0).max(1).default(0.8),
       critical: z.number().min(0).max(1).default(0.9),
+      /**
+       * The agents the page shows when its URL names none: a list of base URLs, or the path of a Prometheus file_sd
+       * targets file in its JSON form, re-read when it changes. Absent: this agent alone.
+       */
+      agents: viewerAgentsSchema.optional(),
     })
     .prefault({}),
 });
