@@ -12,6 +12,7 @@ import { createSource } from '../../agent/sources';
 import { parseConfig } from '../../agent/config';
 import { parseExposition } from '../helpers/exposition';
 import { startTestAgent, stopTestAgents } from '../helpers/agent';
+import { until } from '../helpers/until';
 
 const FIXTURE = join(__dirname, '../fixtures/proc');
 
@@ -45,20 +46,35 @@ beforeAll(() => {
   );
 });
 
-/** node_filesystem_* samples of the agent's /metrics by mountpoint. */
-async function filesystems(rootfs?: string): Promise<Map<string, Record<string, number | string>>> {
-  const config = { procfsRoot: proc, ...(rootfs ? { rootfs } : {}) };
-  const agent = await startTestAgent(config, await createSource(parseConfig({ source: 'procfs', ...config }, 'test')));
-  const families = parseExposition(await (await fetch(`${agent.url}/metrics`)).text());
-  const byMount = new Map<string, Record<string, number | string>>();
+type ByMount = Record<string, Record<string, number | string>>;
+
+/** node_filesystem_* samples of one /metrics by mountpoint. */
+function byMountpoint(exposition: string): ByMount {
+  const families = parseExposition(exposition);
+  const byMount: ByMount = {};
   for (const name of ['node_filesystem_size_bytes', 'node_filesystem_files', 'node_filesystem_device_error']) {
     for (const sample of families.get(name)?.samples ?? []) {
-      const entry = byMount.get(sample.labels.mountpoint!) ?? { device: sample.labels.device!, fstype: sample.labels.fstype! };
-      entry[name] = sample.value;
-      byMount.set(sample.labels.mountpoint!, entry);
+      byMount[sample.labels.mountpoint!] ??= { device: sample.labels.device!, fstype: sample.labels.fstype! };
+      byMount[sample.labels.mountpoint!]![name] = sample.value;
     }
   }
   return byMount;
+}
+
+/** The agent's filesystems, on the fake host's procfs, with or without rootfs. */
+async function filesystems(rootfs?: string): Promise<ByMount> {
+  const config = { procfsRoot: proc, ...(rootfs ? { rootfs } : {}) };
+  // The first disk read starts the statfs thread, which can take seconds on a loaded machine: a read cut by the
+  // collector's timeout would leave its statfs outstanding, and the next read would report that mount as stuck.
+  const agent = await startTestAgent(
+    { ...config, collectors: { disk: { timeout: '1m' } } },
+    await createSource(parseConfig({ source: 'procfs', ...config }, 'test')),
+  );
+  return until(
+    'both mounts in /metrics',
+    async () => byMountpoint(await (await fetch(`${agent.url}/metrics`)).text()),
+    (byMount) => '/srv/data' in byMount && '/scratch' in byMount,
+  );
 }
 
 describe('rootfs', () => {
@@ -67,20 +83,20 @@ describe('rootfs', () => {
     const data = statF(join(host, 'srv/data'));
     const scratch = statF(join(host, 'scratch'));
     expect(data.sizeBytes).not.toBe(scratch.sizeBytes); // two file systems: each figure says which path was read
-    expect(byMount.get('/srv/data')).toEqual({
+    expect(byMount['/srv/data']).toEqual({
       device: '/dev/vdb1',
       fstype: 'ext4',
       node_filesystem_device_error: 0,
       node_filesystem_size_bytes: data.sizeBytes,
       node_filesystem_files: data.files,
     });
-    expect(byMount.get('/scratch')).toMatchObject({ node_filesystem_device_error: 0, node_filesystem_size_bytes: scratch.sizeBytes, node_filesystem_files: scratch.files });
-    expect([...byMount.keys()].sort()).toEqual(['/scratch', '/srv/data']);
+    expect(byMount['/scratch']).toMatchObject({ node_filesystem_device_error: 0, node_filesystem_size_bytes: scratch.sizeBytes, node_filesystem_files: scratch.files });
+    expect(Object.keys(byMount).sort()).toEqual(['/scratch', '/srv/data']);
   });
 
   it('without it, the same mount points are looked for on this machine, where they do not exist', async () => {
     const byMount = await filesystems();
-    expect(byMount.get('/srv/data')).toMatchObject({ node_filesystem_device_error: 1 });
-    expect(byMount.get('/scratch')).toMatchObject({ node_filesystem_device_error: 1 });
+    expect(byMount['/srv/data']).toMatchObject({ node_filesystem_device_error: 1 });
+    expect(byMount['/scratch']).toMatchObject({ node_filesystem_device_error: 1 });
   });
 });
