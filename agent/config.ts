@@ -9,6 +9,7 @@ import { authConfigSchema } from './auth/schema';
 import { durationSchema } from './duration';
 import { TOPICS, type Topic } from './events';
 import { tlsConfigSchema } from './tls';
+import { viewerAgentsSchema } from './fleet/schema';
 
 /**
  * The bounds of the duration keys. A collector sampled less than hourly, a stream whose heartbeat or retry is longer
@@ -79,6 +80,12 @@ export const configSchema = z.strictObject({
   source: z.enum(['auto', 'procfs', 'systeminformation'], { error: 'expected "auto", "procfs" or "systeminformation"' }).default('auto'),
   /** Where procfs is mounted, as node_exporter's --path.procfs. */
   procfsRoot: z.string().min(1).default('/proc'),
+  /**
+   * Where the host's root file system is mounted, as node_exporter's --path.rootfs: the mounts read from
+   * procfsRoot/1/mountinfo are statfs'd under it, and keep the host's paths as labels. A container mounts the host's
+   * / read-only at /host/root and sets this to that.
+   */
+  rootfs: z.string({ error: 'expected an absolute path' }).startsWith('/', { error: 'expected an absolute path' }).default('/'),
   collectors: z
     .strictObject({
       cpu: z.strictObject(collectorShape('1s')).prefault({}),
@@ -160,6 +167,11 @@ export const configSchema = z.strictObject({
       /** Usage ratios at which the viewer turns a figure amber and red. */
       warn: z.number().min(0).max(1).default(0.8),
       critical: z.number().min(0).max(1).default(0.9),
+      /**
+       * The agents the page shows when its URL names none: a list of base URLs, or the path of a Prometheus file_sd
+       * targets file in its JSON form, re-read when it changes. Absent: this agent alone.
+       */
+      agents: viewerAgentsSchema.optional(),
     })
     .prefault({}),
 });
@@ -242,7 +254,8 @@ export interface ConfigOverrides {
   token?: string;
 }
 
-export function loadConfig(path: string, overrides: ConfigOverrides = {}): Config {
+/** The object a config file holds. */
+function readConfigFile(path: string): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -258,6 +271,15 @@ export function loadConfig(path: string, overrides: ConfigOverrides = {}): Confi
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ConfigError([`${path}: expected a JSON object, got ${show(raw)}`]);
   }
+  return raw as Record<string, unknown>;
+}
+
+/** Where errors of a config without a file come from: the flags and environment over the defaults. */
+const NO_FILE = '(no config file)';
+
+/** `path` undefined: the built-in defaults, with the overrides. */
+export function loadConfig(path: string | undefined, overrides: ConfigOverrides = {}): Config {
+  const raw = path === undefined ? {} : readConfigFile(path);
   const merged: Record<string, unknown> = { ...raw };
   if (overrides.host !== undefined) merged.host = overrides.host;
   if (overrides.port !== undefined) {
@@ -268,7 +290,7 @@ export function loadConfig(path: string, overrides: ConfigOverrides = {}): Confi
     // A malformed auth section is left as it is, for the schema to report.
     if (typeof auth === 'object' && auth !== null && !Array.isArray(auth)) merged.auth = { ...auth, token: overrides.token };
   }
-  return parseConfig(merged, path);
+  return parseConfig(merged, path ?? NO_FILE);
 }
 
 /**

@@ -2,12 +2,16 @@
 /** The hostfeed command: reads the config, starts the agent, prints the URLs it serves, stops on SIGINT/SIGTERM. */
 // First, before the modules that take long to load: SIGHUP, SIGUSR1 and SIGUSR2 are handled from here on.
 import './signals';
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, configJsonSchema, loadConfig, type ConfigOverrides } from './config';
 import { startAgent } from './agent';
 import { createLogger } from './logger';
 import { exitHoldersEnded } from './exit-holders';
 import { version } from '../package.json';
+
+/** Read from the working directory when --config is not given, if it is there. */
+const DEFAULT_CONFIG = 'agent.config.json';
 
 const USAGE = `Usage: hostfeed [--config FILE] [--port N] [--host H]
 
@@ -16,7 +20,8 @@ Serves this host's CPU, memory, disk and load samples:
   /events    Server-Sent Events   /healthz   readiness
 
 Options:
-  -c, --config FILE   configuration file (default: agent.config.json)
+  -c, --config FILE   configuration file (default: agent.config.json in the working
+                      directory if there is one, else the built-in defaults)
   -p, --port N        port to listen on (overrides the file; env HOSTFEED_PORT)
   -H, --host H        address to bind (overrides the file; env HOSTFEED_HOST)
   -h, --help          print this help
@@ -37,7 +42,7 @@ function parseCli(argv: string[]) {
     return parseArgs({
       args: argv,
       options: {
-        config: { type: 'string', short: 'c', default: 'agent.config.json' },
+        config: { type: 'string', short: 'c' },
         port: { type: 'string', short: 'p' },
         host: { type: 'string', short: 'H' },
         help: { type: 'boolean', short: 'h' },
@@ -72,15 +77,18 @@ async function main(): Promise<void> {
     // Empty counts as unset, as an `Environment=HOSTFEED_TOKEN=` line of a unit file means.
     token: process.env.HOSTFEED_TOKEN || undefined,
   };
+  // As node_exporter, the command runs without a file; a file named on the command line must exist.
+  const configPath = args.config ?? (existsSync(DEFAULT_CONFIG) ? DEFAULT_CONFIG : undefined);
   let config;
   try {
-    config = loadConfig(args.config!, overrides);
+    config = loadConfig(configPath, overrides);
   } catch (err) {
     if (err instanceof ConfigError) fail(err.problems, 2);
     throw err;
   }
 
   const logger = createLogger();
+  if (configPath === undefined) logger.info({ cwd: process.cwd() }, `no --config and no ${DEFAULT_CONFIG} in the working directory: running on the built-in defaults`);
   let agent;
   try {
     agent = await startAgent(config, { logger });

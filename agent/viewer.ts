@@ -1,12 +1,15 @@
 /**
  * GET /: the live viewer (viewer/ as static files), uPlot from node_modules at /vendor/uplot/, and the thresholds
  * from the config at /viewer-config.json. Every response carries the page's security headers; the CSP's
- * connect-src lists only this origin and the agents named in `?agents=`, the page's whole set of feeds.
+ * connect-src lists only this origin and the agents the page shows (those named in `?agents=`, else those of
+ * viewer.agents), the page's whole set of feeds.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
 import type { AgentContext, Endpoint } from './context';
+import { createAgentList } from './fleet/agent-list';
+import { MAX_AGENTS, agentUrl } from './fleet/agent-url';
 
 /** viewer/ next to agent/ (ts-jest, ts-node) or two levels up from dist/agent/ (the build). */
 function findViewerDir(): string {
@@ -25,29 +28,14 @@ const UPLOT_FILES = ['uPlot.iife.min.js', 'uPlot.min.css'];
  */
 const VIEWER_PATH = /^\/(?:[A-Za-z0-9_-]+\.(?:html|js|css|svg))?$/;
 
-/** Bounds the CSP header whatever the query holds; more hosts than this do not fit a screen anyway. */
-const MAX_AGENTS = 16;
-
-/**
- * An origin as CSP's host-source grammar writes one: http(s), host-chars (ALPHA / DIGIT / "-") in dot-separated labels
- * or an IPv6 literal, an optional port. URL.origin lets ";", ",", "*" and quotes through in a host name, and each of
- * them would end or widen a directive of the header.
- */
-const CSP_ORIGIN = /^https?:\/\/(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::\d+)?$/;
-
 /** The origins of `?agents=` (comma-separated, or repeated) that CSP reads as origins; anything else is skipped. */
 export function agentOrigins(query: unknown): string[] {
   const values = (Array.isArray(query) ? query : [query]).filter((v): v is string => typeof v === 'string');
   const origins = new Set<string>();
   for (const item of values.flatMap((v) => v.split(','))) {
     if (origins.size >= MAX_AGENTS) break;
-    let url: URL;
-    try {
-      url = new URL(item.trim());
-    } catch {
-      continue;
-    }
-    if (CSP_ORIGIN.test(url.origin)) origins.add(url.origin);
+    const url = agentUrl(item);
+    if (url) origins.add(url.origin);
   }
   return [...origins];
 }
@@ -69,10 +57,14 @@ function contentSecurityPolicy(connectOrigins: string[]): string {
   ].join('; ');
 }
 
-/** The page's own CSP replaces the deny-all one http-hardening.ts sets (with nosniff and no referrer) on every response. */
-function setPageHeaders(req: Request, res: Response): void {
+/**
+ * The page's own CSP replaces the deny-all one http-hardening.ts sets (with nosniff and no referrer) on every response.
+ * `fleet`: the agents of viewer.agents, which the page shows when its URL names none.
+ */
+function setPageHeaders(req: Request, res: Response, fleet: string[]): void {
+  const agents = req.query.agents === undefined ? fleet : req.query.agents;
   res.set({
-    'Content-Security-Policy': contentSecurityPolicy(agentOrigins(req.query.agents)),
+    'Content-Security-Policy': contentSecurityPolicy(agentOrigins(agents)),
     'Cross-Origin-Opener-Policy': 'same-origin',
     'Cross-Origin-Resource-Policy': 'same-origin',
     // File names carry no content hash and change with the agent: always revalidate (ETag/Last-Modified make it a 304).
@@ -80,32 +72,35 @@ function setPageHeaders(req: Request, res: Response): void {
   });
 }
 
-export function viewerEndpoint({ config }: AgentContext): Endpoint {
+export function viewerEndpoint({ config, logger }: AgentContext): Endpoint {
   const viewerDir = findViewerDir();
+  const fleet = createAgentList(config.viewer.agents, logger);
   const serveViewer = express.static(viewerDir, { index: 'index.html', dotfiles: 'ignore', redirect: false, cacheControl: false });
   const router = Router();
 
-  router.get('/viewer-config.json', (req, res) => {
-    setPageHeaders(req, res);
+  router.get('/viewer-config.json', async (req, res) => {
+    const agents = await fleet.current();
+    setPageHeaders(req, res, agents);
     res.set('Cache-Control', 'no-store').json({
       warn: config.viewer.warn,
       critical: config.viewer.critical,
       maxAgents: MAX_AGENTS,
       // How far back the page backfills from each agent's ring: it assumes the others keep as many events as this one.
       replay: config.sse.replay,
+      agents,
     });
   });
 
   for (const file of UPLOT_FILES) {
-    router.get(`/vendor/uplot/${file}`, (req, res, next) => {
-      setPageHeaders(req, res);
+    router.get(`/vendor/uplot/${file}`, async (req, res, next) => {
+      setPageHeaders(req, res, await fleet.current());
       res.sendFile(join(UPLOT_DIST, file), { cacheControl: false }, (err) => err && next(err));
     });
   }
 
-  router.use((req, res, next) => {
+  router.use(async (req, res, next) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || !VIEWER_PATH.test(req.path)) return next();
-    setPageHeaders(req, res);
+    setPageHeaders(req, res, await fleet.current());
     serveViewer(req, res, next);
   });
 

@@ -8,7 +8,8 @@ import { DEFAULT_THRESHOLDS } from './format.js';
 import { createHostView } from './hosts.js';
 
 /**
- * @typedef {import('./format.js').Thresholds & { maxAgents: number, replay: number }} ViewerConfig what /viewer-config.json holds
+ * @typedef {import('./format.js').Thresholds & { maxAgents: number, replay: number, agents?: string[] }} ViewerConfig what
+ * /viewer-config.json holds; `agents`: the agent's viewer.agents, shown when the URL names none
  * @typedef {import('./hosts.js').HostView} HostView
  */
 
@@ -105,7 +106,9 @@ function setUpAddAgent(agents, maxAgents) {
 
 async function main() {
   const config = await loadConfig();
-  const agents = agentsFromQuery().slice(0, config.maxAgents);
+  // The CSP allows the agents of viewer.agents only to a page whose URL has no `agents` parameter.
+  const fromUrl = new URLSearchParams(location.search).has('agents');
+  const agents = (fromUrl ? agentsFromQuery() : (config.agents ?? [])).slice(0, config.maxAgents);
   const params = new URLSearchParams(location.search);
   const windowSelect = /** @type {HTMLSelectElement} */ (byId('window-select'));
   windowSelect.value = WINDOWS_MIN.includes(params.get('window') ?? '') ? /** @type {string} */ (params.get('window')) : WINDOWS_MIN[0];

@@ -115,7 +115,8 @@ describe('the viewer over HTTP', () => {
     const config = await fetch(`${agent.url}/viewer-config.json`);
     expect(config.headers.get('cache-control')).toBe('no-store');
     // The thresholds this test configured and sse.replay's documented default; the page's own cap is whatever it is.
-    expect(await config.json()).toEqual({ warn: 0.5, critical: 0.95, maxAgents: expect.any(Number), replay: 1024 });
+    // No viewer.agents: no fleet to show, the page shows this agent.
+    expect(await config.json()).toEqual({ warn: 0.5, critical: 0.95, maxAgents: expect.any(Number), replay: 1024, agents: [] });
   });
 
   it.each([

@@ -21,14 +21,18 @@ export interface CliOptions {
   prelude?: string;
   /** A program that execs the rest, e.g. `unshare -m`: the agent (its PID too) runs under it. */
   wrapper?: string[];
+  /** The agent's working directory (default: this process's). */
+  cwd?: string;
+  /** The command to run instead of `node dist/agent/main.js`, e.g. an installed `hostfeed`. */
+  command?: string[];
 }
 
 /** Starts `hostfeed ARGS` and resolves once it prints its URL; rejects with its stderr if it exits first. */
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, { maxOpenFiles, prelude, wrapper = [] }: CliOptions = {}): Promise<RunningCli> {
-  const agent = [process.execPath, MAIN, ...args];
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, { maxOpenFiles, prelude, wrapper = [], cwd, command: program = [process.execPath, MAIN] }: CliOptions = {}): Promise<RunningCli> {
+  const agent = [...program, ...args];
   const steps = [maxOpenFiles === undefined ? [] : [`ulimit -n ${maxOpenFiles}`], prelude === undefined ? [] : [prelude]].flat();
   const command = [...wrapper, ...(steps.length === 0 ? agent : ['bash', '-c', `${steps.join(' && ')} && exec "$@"`, 'bash', ...agent])];
-  const child = spawn(command[0]!, command.slice(1), { env: { ...process.env, ...env } });
+  const child = spawn(command[0]!, command.slice(1), { env: { ...process.env, ...env }, cwd });
   let out = '';
   let err = '';
   child.stdout.on('data', (chunk) => (out += chunk));

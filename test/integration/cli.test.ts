@@ -20,8 +20,8 @@ const started: RunningCli[] = [];
 afterEach(() => {
   for (const cli of started.splice(0)) if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
 });
-async function start(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunningCli> {
-  const cli = await startCli(args, env);
+async function start(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<RunningCli> {
+  const cli = await startCli(args, env, { cwd });
   started.push(cli);
   return cli;
 }
@@ -122,6 +122,29 @@ describe('the hostfeed command', () => {
     const { code, stderr } = await runCli(['--config', FAST, '--port', port]);
     expect(code).toBe(1);
     expect(stderr.trim()).toBe(`hostfeed: cannot start on 127.0.0.1:${port}: EADDRINUSE`);
+  });
+
+  describe('without --config', () => {
+    const viewerConfig = async (cli: RunningCli) => (await (await fetch(`${cli.url}/viewer-config.json`)).json()) as { warn: number; critical: number };
+
+    it('runs on the built-in defaults where the working directory has no agent.config.json, and says so in one log line', async () => {
+      const empty = mkdtempSync(join(dir, 'cwd-'));
+      const cli = await start(['--port', '0'], {}, empty);
+      // The defaults README's configuration table gives.
+      expect(await viewerConfig(cli)).toMatchObject({ warn: 0.8, critical: 0.9 });
+      const said = cli.stderr().split('\n').filter((line) => line.includes('built-in defaults'));
+      expect(said.map((line) => JSON.parse(line) as { level: number; cwd: string; msg: string })).toEqual([
+        expect.objectContaining({ level: 30, cwd: empty, msg: 'no --config and no agent.config.json in the working directory: running on the built-in defaults' }),
+      ]);
+    });
+
+    it("reads the working directory's agent.config.json when there is one", async () => {
+      const withFile = mkdtempSync(join(dir, 'cwd-'));
+      writeFileSync(join(withFile, 'agent.config.json'), JSON.stringify({ port: 0, viewer: { warn: 0.5, critical: 0.6 } }));
+      const cli = await start([], {}, withFile);
+      expect(await viewerConfig(cli)).toMatchObject({ warn: 0.5, critical: 0.6 });
+      expect(cli.stderr()).not.toContain('built-in defaults');
+    });
   });
 
   it('--help prints usage and exits 0', async () => {

@@ -118,6 +118,18 @@ describe('config errors name the key path and what was expected', () => {
     ['bad regex', { collectors: { disk: { devicesExclude: '(' } } }, 'agent.config.json: collectors.disk.devicesExclude: expected a valid regular expression, got "("'],
     ['zero replay', { sse: { replay: 0 } }, 'agent.config.json: sse.replay: expected a positive whole number of events, got 0'],
     ['warn above critical', { viewer: { warn: 0.95, critical: 0.9 } }, 'agent.config.json: viewer.warn: expected at most viewer.critical (0.9), got 0.95'],
+    ['relative rootfs', { rootfs: 'host/root' }, 'agent.config.json: rootfs: expected an absolute path, got "host/root"'],
+    [
+      'viewer.agents naming a host CSP could not carry',
+      { viewer: { agents: ['http://web-1:9780', 'http://x;sandbox'] } },
+      'agent.config.json: viewer.agents.1: expected an http:// or https:// address whose host is letters, digits, "-" and "." or an IPv6 literal, e.g. "http://web-1:9780", got "http://x;sandbox"',
+    ],
+    [
+      'viewer.agents naming a YAML targets file',
+      { viewer: { agents: '/etc/prometheus/targets/fleet.yml' } },
+      'agent.config.json: viewer.agents: expected a list of agent addresses, or the path of a Prometheus file_sd targets file in its JSON form (ending in .json), got "/etc/prometheus/targets/fleet.yml"',
+    ],
+    ['viewer.agents more than a page holds', { viewer: { agents: Array.from({ length: 17 }, (_, i) => `http://web-${i}:9780`) } }, 'agent.config.json: viewer.agents: expected at most 16 addresses, as many as a page shows, got ["http://web-0:9780","http://web-1:9780","http://web-2:97...'],
     [
       'SSE leaving no room for scrapes',
       { sse: { maxClients: 1000 }, server: { maxConnections: 1000 } },

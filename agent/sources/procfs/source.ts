@@ -2,6 +2,7 @@
  * The Linux source: async reads of procfs and statfs(2) per mount, no child process. Parsing lives in parse.ts.
  */
 import * as os from 'os';
+import { join } from 'node:path';
 import {
   parseBootTime,
   parseCpuinfoModel,
@@ -35,6 +36,11 @@ const STATFS_THREADS = 8;
 export interface ProcfsSourceOptions {
   /** Where procfs is mounted; tests point it at a fixture tree. Default '/proc'. */
   root?: string;
+  /**
+   * Where the host's / is mounted (node_exporter's --path.rootfs): each mount point is statfs'd under it, and
+   * reported with its own path. Default '/'.
+   */
+  rootfs?: string;
   /**
    * How long one statfs may take before its mount is reported with an error instead of stats.
    * Default 5000, node_exporter's --collector.filesystem.mount-timeout.
@@ -96,6 +102,7 @@ function visibleMounts(entries: MountinfoEntry[]): MountinfoEntry[] {
 
 export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
   const root = options.root ?? '/proc';
+  const rootfs = options.rootfs ?? '/';
   const mountTimeoutMs = options.mountTimeoutMs ?? 5000;
   const injected = options.statfs;
   const mountStatfs = createMountStatfs({
@@ -184,7 +191,7 @@ export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
         kept.map(async (m): Promise<MountReading> => {
           const { major, minor, mountpoint, device, fstype, options: mountOptions, superOptions } = m;
           const base = { device, mountpoint, fstype, options: mountOptions, superOptions, major, minor };
-          return { ...base, ...(await mountStatfs.stat(mountpoint)) };
+          return { ...base, ...(await mountStatfs.stat(join(rootfs, mountpoint))) };
         }),
       );
     },
