@@ -1,10 +1,12 @@
 /**
- * The viewer's pure logic, run in Node: the load level per core and the filesystem an overview row names.
+ * The viewer's pure logic, run in Node: the load level per core, the filesystem an overview row names, and the sums
+ * a stacked chart draws.
  * Thresholds come from the issue (amber at load1 / cores >= 1) and node-mixin's NodeSystemSaturation alert
  * (`node_load1 / count(node_cpu_seconds_total{mode="idle"}) > 2`, "load per core is very high").
  */
 import type { Filesystem } from '../../agent/events';
 import { levelOf, loadPerCore } from '../../viewer/format.js';
+import { stackColumns } from '../../viewer/history.js';
 import { fullestFilesystem } from '../../viewer/summary.js';
 
 describe('loadPerCore', () => {
@@ -89,5 +91,31 @@ describe('fullestFilesystem', () => {
   it('keeps the first of equals and has nothing to name without filesystems', () => {
     expect(fullestFilesystem([filesystem('/a', 10, 5, 5), filesystem('/b', 10, 5, 5)])?.mountpoint).toBe('/a');
     expect(fullestFilesystem([])).toBeUndefined();
+  });
+});
+
+describe('stackColumns', () => {
+  it('draws each column at the sum of it and those below, first at the bottom', () => {
+    // user, system, nice shares of three samples; the stack's top is their sum, 1 - idle.
+    const stacked = stackColumns([
+      [0.5, 0.25, 0.125],
+      [0.25, 0.125, 0.0625],
+      [0.125, 0.0625, 0.5],
+    ]);
+    expect(stacked).toEqual([
+      [0.5, 0.25, 0.125],
+      [0.75, 0.375, 0.1875],
+      [0.875, 0.4375, 0.6875],
+    ]);
+  });
+
+  it('keeps a break in the line (no value in any column) and counts a value missing from one column as nothing', () => {
+    expect(stackColumns([[0.5, null, 0.25], [null, null, 0.25], [0.125, null, null]])).toEqual([[0.5, null, 0.25], [0.5, null, 0.5], [0.625, null, 0.5]]);
+  });
+
+  it('leaves the columns it was given alone', () => {
+    const bottom = [0.5];
+    stackColumns([bottom, [0.25]]);
+    expect(bottom).toEqual([0.5]);
   });
 });
