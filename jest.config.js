@@ -11,7 +11,8 @@ const project = (name) => ({
   testMatch: ['**/*.test.ts'],
   globalSetup: '<rootDir>/test/setup/debian-packages.ts',
   // Type-checking is `npm run typecheck` (part of `npm test`), once for the whole tree; ts-jest only transpiles.
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }] },
+  // The viewer's plain ES modules too, so that its pure logic (viewer/format.js, viewer/summary.js) is unit-tested in Node.
+  transform: { '^.+\\.ts$|/viewer/[^/]+\\.js$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }] },
 });
 
 module.exports = {

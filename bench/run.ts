@@ -1,8 +1,10 @@
 /**
  * npm run bench: each figure next to a peer measured in the same run. Loopback only; every process it starts is
- * ended by PID. BENCH_ONLY=overhead,rss1000,start,metrics,sse picks parts (default: all). The overhead part (issue
- * 11's scenarios A, B, C, two repetitions) measures BENCH_SECONDS (default 180) after BENCH_WARMUP_SECONDS (default
- * 120) per repetition: about 10 minutes at the defaults.
+ * ended by PID. BENCH_ONLY=overhead,rss1000,start,metrics,sse,viewer picks parts (default: all). The overhead part
+ * (issue 11's scenarios A, B, C, two repetitions) measures BENCH_SECONDS (default 180) after BENCH_WARMUP_SECONDS
+ * (default 120) per repetition: about 10 minutes at the defaults. The viewer part measures 6 pages for
+ * BENCH_VIEWER_SECONDS (default 20) after BENCH_VIEWER_WARMUP_SECONDS (default 10) each, against the viewer of the git
+ * ref BENCH_VIEWER_BASELINE (default main; empty for none): about 4 minutes.
  */
 import { benchMetricsLatency } from './metrics-latency';
 import { benchOverhead } from './overhead';
@@ -10,6 +12,7 @@ import { MB, mark, overheadReport } from './overhead-report';
 import { benchClientsRss, RSS_1000_CLIENTS_TARGET_BYTES } from './rss-clients';
 import { benchSseFanout, sseFanoutReport } from './sse-fanout';
 import { benchStart } from './start';
+import { benchViewerFrames, viewerFramesReport } from './viewer-frames';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -53,7 +56,14 @@ async function sse(): Promise<void> {
   out(sseFanoutReport(await benchSseFanout()));
 }
 
-const PARTS: Record<string, () => Promise<void>> = { overhead, rss1000, start, metrics, sse };
+async function viewer(): Promise<void> {
+  const baseline = process.env.BENCH_VIEWER_BASELINE ?? 'main';
+  const seconds = secondsFromEnv('BENCH_VIEWER_SECONDS', 20);
+  const warmup = secondsFromEnv('BENCH_VIEWER_WARMUP_SECONDS', 10, 0);
+  out(viewerFramesReport(await benchViewerFrames(baseline || undefined, warmup, seconds)));
+}
+
+const PARTS: Record<string, () => Promise<void>> = { overhead, rss1000, start, metrics, sse, viewer };
 
 async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY?.split(',') ?? Object.keys(PARTS);

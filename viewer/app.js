@@ -1,10 +1,11 @@
 // @ts-check
 /**
- * The page: which agents to watch (`?agents=`), the window, pause and theme controls, and one animation frame per
- * batch of samples. The URL is the page's state, so a view can be bookmarked and shared; adding or removing an agent
+ * The page: which agents to watch (`?agents=`), the window, pause and theme controls, and one shared drawing pass for
+ * every card. The URL is the page's state, so a view can be bookmarked and shared; adding or removing an agent
  * loads the new URL, whose Content-Security-Policy the agent computes to allow exactly those agents.
  */
 import { DEFAULT_THRESHOLDS } from './format.js';
+import { createFrames } from './frames.js';
 import { createHostView } from './hosts.js';
 
 /**
@@ -16,6 +17,8 @@ import { createHostView } from './hosts.js';
 const WINDOWS_MIN = ['5', '15', '60'];
 const THEME_KEY = 'hostfeed.theme';
 const TICK_MS = 1000;
+/** At most one drawing pass a second: the agents' shortest default interval, and about a pixel of a 5-minute chart. */
+const DRAW_PACE_MS = 1000;
 
 /** @param {string} id */
 function byId(id) {
@@ -117,24 +120,22 @@ async function main() {
 
   /** @type {HostView[]} */
   const views = [];
-  let frame = 0;
-  const drawAll = () => {
-    frame = 0;
+  const frames = createFrames(() => {
     for (const view of views) view.draw(!paused);
-  };
-  // One draw per frame however many events arrived; a hidden tab gets no frames and draws when shown again.
-  const requestDraw = () => {
-    frame ||= requestAnimationFrame(drawAll);
-  };
+  }, DRAW_PACE_MS);
+  const requestDraw = frames.request;
 
   const bases = agents.length ? agents.map((agent) => new URL(`${agent}/`)) : [new URL('.', location.href)];
-  for (const base of bases) {
+  // Several agents: an overview row each, expanded one at a time by whoever reads them.
+  const collapsible = bases.length > 1;
+  for (const [index, base] of bases.entries()) {
     const href = base.href.replace(/\/$/, '');
     const onRemove = agents.length > 1 ? () => showAgents(agents.filter((agent) => agent !== href)) : undefined;
-    views.push(createHostView({ base, ringSize: config.replay, thresholds: config, windowMs, requestDraw, onRemove }));
+    views.push(createHostView({ id: `host-${index}`, base, ringSize: config.replay, thresholds: config, windowMs, requestDraw, onRemove, collapsible }));
   }
   byId('hosts').replaceChildren(...views.map((view) => view.element));
   byId('hosts').dataset.count = String(views.length);
+  byId('hosts').dataset.layout = collapsible ? 'overview' : 'cards';
 
   windowSelect.addEventListener('change', () => {
     params.set('window', windowSelect.value);
@@ -156,9 +157,6 @@ async function main() {
   });
   setUpAddAgent(agents, config.maxAgents);
 
-  document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'visible') drawAll();
-  });
   setInterval(() => {
     const now = Date.now();
     for (const view of views) view.tick(now);

@@ -2,25 +2,32 @@
 /**
  * uPlot time-series charts fed from a History. uPlot is loaded as a classic script before the modules (no build
  * step, served by the agent from node_modules); it draws on canvas, so its colours are read from the page's CSS
- * custom properties and the charts are rebuilt when the theme changes.
+ * custom properties where the chart is, and the charts are rebuilt when those change (the theme, a card gone stale).
  */
 import { formatClock, formatDuration } from './format.js';
+import { stackColumns } from './history.js';
 
 /** @typedef {import('uplot')} UPlot */
 /** @type {typeof import('uplot')} */
 const uPlot = /** @type {any} */ (globalThis).uPlot;
 
 const CHART_HEIGHT = 150;
-const PALETTE_SIZE = 6;
+const PALETTE_SIZE = 7;
+/** Fill opacity: a light tint under a single line, denser for stacked bands so that each reads as an area. */
+const FILL_ALPHA = 0.12;
+const STACKED_FILL_ALPHA = 0.45;
 
 /** Axis steps at powers of two, so a bytes axis reads 256 MiB, 512 MiB, 1 GiB. */
 export const BINARY_INCREMENTS = Array.from({ length: 60 }, (_, power) => 2 ** power);
 
 /**
+ * @typedef {import('./format.js').Thresholds} Thresholds
+ *
  * @typedef {object} SeriesStyle
  * @property {number} colour index into the palette (--series-1 ...)
  * @property {boolean} [dashed]
  * @property {boolean} [filled]
+ * @property {boolean} [levelled] stroked in the level colours of the chart's `levels` (ok, warn, critical) by height
  *
  * @typedef {object} ChartSpec
  * @property {string} title what the chart shows, for its accessible summary
@@ -28,17 +35,25 @@ export const BINARY_INCREMENTS = Array.from({ length: 60 }, (_, power) => 2 ** p
  * @property {(dataMax: number) => [number, number]} yRange
  * @property {number[]} [yIncrements] candidate axis steps, uPlot's decimal ones by default
  * @property {(name: string, index: number) => SeriesStyle} style
+ * @property {string} [stackedTotal] draws the series stacked, first at the bottom, and names their sum in the summary
+ * @property {() => (Thresholds & { text: string }) | undefined} [levels] where the chart's values turn amber and red,
+ *   drawn as dashed lines, and said in words in the summary
  *
  * @typedef {object} Chart
+ * @property {HTMLElement} figure the element given
  * @property {() => void} draw shows the history's current samples in the current window
- * @property {() => void} restyle rebuilds with the colours of the current theme
+ * @property {() => void} restyle rebuilds with the colours now in force where the chart is (theme, a card gone stale)
  */
 
-/** The computed colour of a CSS custom property (light-dark() resolved), read through a throwaway element. */
-function cssColour(/** @type {string} */ property) {
+/**
+ * The computed colour of a CSS custom property where `scope` is (a card redefines some while it is stale), with
+ * light-dark() resolved, read through a throwaway element.
+ * @param {HTMLElement} scope @param {string} property
+ */
+function cssColour(scope, property) {
   const probe = document.createElement('span');
   probe.style.color = `var(${property})`;
-  document.body.append(probe);
+  scope.append(probe);
   const colour = getComputedStyle(probe).color;
   probe.remove();
   return colour;
@@ -49,11 +64,71 @@ function showNewestInLegend(u) {
   if (u.cursor.idx == null) u.setLegend({ idx: u.data[0].length - 1 });
 }
 
-function readPalette() {
+/** @param {HTMLElement} scope */
+function readPalette(scope) {
   return {
-    series: Array.from({ length: PALETTE_SIZE }, (_, i) => cssColour(`--series-${i + 1}`)),
-    axis: cssColour('--muted'),
-    grid: cssColour('--grid'),
+    series: Array.from({ length: PALETTE_SIZE }, (_, i) => cssColour(scope, `--series-${i + 1}`)),
+    axis: cssColour(scope, '--muted'),
+    grid: cssColour(scope, '--grid'),
+    ok: cssColour(scope, '--ok'),
+    warn: cssColour(scope, '--warn'),
+    critical: cssColour(scope, '--critical'),
+  };
+}
+
+/** @param {string} colour `rgb(r, g, b)` @param {number} alpha */
+const translucent = (colour, alpha) => colour.replace(/^rgb\((.*)\)$/, `rgba($1, ${alpha})`);
+
+/** The canvas y of a value, and the plot's top and bottom, in canvas pixels. @param {UPlot} u */
+function plotEdges(u) {
+  return { top: u.bbox.top, bottom: u.bbox.top + u.bbox.height, y: (/** @type {number} */ value) => u.valToPos(value, 'y', true) };
+}
+
+/**
+ * A stroke that changes colour where the line crosses the thresholds: ok below warn, warn up to critical, critical
+ * above. Recomputed at each draw, since the scale moves.
+ * @param {() => Thresholds | undefined} levels @param {ReturnType<typeof readPalette>} palette
+ * @returns {(u: UPlot) => CanvasRenderingContext2D['strokeStyle']}
+ */
+function levelStroke(levels, palette) {
+  return (u) => {
+    const thresholds = levels();
+    const { top, bottom, y } = plotEdges(u);
+    // Before the first layout the plot has no size, nor the scale a range.
+    if (!thresholds || !Number.isFinite(y(thresholds.warn)) || !(bottom > top)) return palette.ok;
+    const at = (/** @type {number} */ value) => Math.min(1, Math.max(0, (bottom - y(value)) / (bottom - top)));
+    const gradient = u.ctx.createLinearGradient(0, bottom, 0, top);
+    /** @type {[number, string][]} */
+    const stops = [[0, palette.ok], [at(thresholds.warn), palette.ok], [at(thresholds.warn), palette.warn], [at(thresholds.critical), palette.warn], [at(thresholds.critical), palette.critical], [1, palette.critical]];
+    for (const [offset, colour] of stops) gradient.addColorStop(offset, colour);
+    return gradient;
+  };
+}
+
+/**
+ * Dashed lines across the plot at the warn and critical values, in their colours, where they fall inside it.
+ * @param {() => Thresholds | undefined} levels @param {ReturnType<typeof readPalette>} palette
+ * @returns {(u: UPlot) => void}
+ */
+function drawLevelLines(levels, palette) {
+  return (u) => {
+    const thresholds = levels();
+    if (!thresholds) return;
+    const { top, bottom, y } = plotEdges(u);
+    const { ctx } = u;
+    ctx.save();
+    ctx.setLineDash([4 * devicePixelRatio, 4 * devicePixelRatio]);
+    ctx.lineWidth = devicePixelRatio;
+    for (const [value, colour] of /** @type {[number, string][]} */ ([[thresholds.warn, palette.warn], [thresholds.critical, palette.critical]])) {
+      const at = Math.round(y(value));
+      if (at < top || at > bottom) continue;
+      ctx.strokeStyle = colour;
+      ctx.beginPath();
+      ctx.moveTo(u.bbox.left, at);
+      ctx.lineTo(u.bbox.left + u.bbox.width, at);
+      ctx.stroke();
+    }
+    ctx.restore();
   };
 }
 
@@ -72,14 +147,19 @@ export function createChart(figure, spec, history, windowMs) {
   let names = [];
 
   const width = () => Math.max(plotArea.clientWidth, 200);
+  const columnOf = (/** @type {string} */ name) => /** @type {(number | null)[]} */ (history.columns.get(name));
 
   /** @returns {import('uplot').AlignedData} */
-  const data = () => [history.times, ...names.map((name) => /** @type {(number | null)[]} */ (history.columns.get(name)))];
+  const data = () => {
+    const columns = names.map(columnOf);
+    return [history.times, ...(spec.stackedTotal === undefined ? columns : stackColumns(columns))];
+  };
 
   const build = () => {
     plot?.destroy();
     names = [...history.columns.keys()];
-    const palette = readPalette();
+    const palette = readPalette(figure);
+    const stacked = spec.stackedTotal !== undefined;
     const axis = {
       stroke: palette.axis,
       grid: { stroke: palette.grid, width: 1 },
@@ -93,7 +173,7 @@ export function createChart(figure, spec, history, windowMs) {
         // Zooming by drag would fight the live window; the window selector is the zoom.
         cursor: { drag: { x: false, y: false } },
         legend: { live: true },
-        hooks: { setData: [showNewestInLegend], setCursor: [showNewestInLegend] },
+        hooks: { setData: [showNewestInLegend], setCursor: [showNewestInLegend], draw: spec.levels ? [drawLevelLines(spec.levels, palette)] : [] },
         scales: {
           x: {
             time: true,
@@ -126,15 +206,21 @@ export function createChart(figure, spec, history, windowMs) {
             const colour = palette.series[style.colour % PALETTE_SIZE];
             return {
               label: name,
-              stroke: colour,
+              stroke: style.levelled && spec.levels ? levelStroke(spec.levels, palette) : colour,
               width: 1.5,
               dash: style.dashed ? [5, 3] : undefined,
-              fill: style.filled ? colour.replace(/^rgb\((.*)\)$/, 'rgba($1, 0.12)') : undefined,
-              value: (/** @type {UPlot} */ _u, /** @type {number | null} */ v) => (v == null ? '–' : spec.format(v)),
+              fill: stacked ? translucent(colour, STACKED_FILL_ALPHA) : style.filled ? translucent(colour, FILL_ALPHA) : undefined,
+              // A stacked series is drawn at the sum up to it; its legend shows its own value.
+              value: (/** @type {UPlot} */ u, /** @type {number | null} */ v, /** @type {number} */ series, /** @type {number | null} */ idx) => {
+                const below = stacked && series > 1 && idx != null ? u.data[series - 1][idx] : null;
+                return v == null ? '–' : spec.format(v - (below ?? 0));
+              },
               points: { show: false },
             };
           }),
         ],
+        // Each stacked series fills only down to the one below it.
+        bands: stacked ? names.slice(1).map((_, i) => ({ series: /** @type {[number, number]} */ ([i + 2, i + 1]) })) : undefined,
       },
       data(),
       plotArea,
@@ -142,28 +228,36 @@ export function createChart(figure, spec, history, windowMs) {
   };
 
   const summarise = () => {
-    const since = (history.times[history.times.length - 1] ?? 0) - windowMs() / 1000;
-    const shown = history.times.filter((t) => t >= since).length;
+    const { times } = history;
+    const since = (times[times.length - 1] ?? 0) - windowMs() / 1000;
+    // Times increase: count back from the newest rather than scan the hour kept.
+    let shown = 0;
+    while (shown < times.length && times[times.length - 1 - shown] >= since) shown += 1;
     figure.dataset.samples = String(shown);
-    const latest = names
-      .map((name) => {
-        const column = /** @type {(number | null)[]} */ (history.columns.get(name));
-        const value = column[column.length - 1];
-        return value == null ? undefined : `${name} ${spec.format(value)}`;
-      })
-      .filter(Boolean)
-      .join(', ');
-    figure.setAttribute('aria-label', `${spec.title} over the last ${formatDuration(windowMs())}: ${shown} samples${latest ? `; now ${latest}` : ''}`);
+    /** @type {[string, number][]} */
+    const newest = names.flatMap((name) => {
+      const column = columnOf(name);
+      const value = column[column.length - 1];
+      return value == null ? [] : [[name, value]];
+    });
+    const parts = newest.map(([name, value]) => `${name} ${spec.format(value)}`).join(', ');
+    const total = spec.stackedTotal === undefined || newest.length === 0 ? '' : `${spec.stackedTotal} ${spec.format(newest.reduce((sum, [, value]) => sum + value, 0))}: `;
+    const levels = spec.levels?.();
+    const now = newest.length ? `; now ${total}${parts}` : '';
+    figure.setAttribute('aria-label', `${spec.title} over the last ${formatDuration(windowMs())}: ${shown} samples${now}${levels ? `; ${levels.text}` : ''}`);
   };
 
   new ResizeObserver(() => plot?.setSize({ width: width(), height: CHART_HEIGHT })).observe(plotArea);
 
   return {
+    figure,
     draw() {
       if (!plot || history.columns.size !== names.length) build();
       else plot.setData(data());
       summarise();
     },
-    restyle: build,
+    restyle() {
+      if (plot) build();
+    },
   };
 }

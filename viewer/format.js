@@ -79,3 +79,29 @@ export function levelOf(ratio, thresholds) {
   if (ratio >= thresholds.warn) return 'warn';
   return 'ok';
 }
+
+/**
+ * The 1-minute load average per logical CPU at which load turns amber, then red. Amber at 1: as many tasks running or
+ * waiting (runnable, or in uninterruptible I/O) as there are CPUs, so any more queue. Red at 2: node-mixin's
+ * NodeSystemSaturation alert (node_load1 / CPUs > 2, "System saturated, load per core is very high"), the alert the
+ * agent's node_exporter names are there to feed.
+ * @type {Thresholds}
+ */
+export const LOAD_PER_CORE = { warn: 1, critical: 2 };
+
+/** The level in words, so that it never rests on colour alone. */
+const LOAD_WORDS = { ok: '', warn: 'high', critical: 'very high' };
+
+/**
+ * @param {number} load1 the 1-minute load average
+ * @param {number} cores logical CPUs; 0 where the source could not tell
+ * @returns {{ perCore: number, level: Level, text: string } | undefined} undefined without a core count
+ */
+export function loadPerCore(load1, cores) {
+  if (!(cores > 0)) return undefined;
+  const perCore = load1 / cores;
+  const level = levelOf(perCore, LOAD_PER_CORE);
+  // Truncated, not rounded: 0.995 reads "0.99", never "1.00" beside a level that is still ok.
+  const shown = (Math.floor(perCore * 100 + 1e-9) / 100).toFixed(2);
+  return { perCore, level, text: [`${shown} per core`, LOAD_WORDS[level]].filter(Boolean).join(', ') };
+}

@@ -52,3 +52,18 @@ export function createHistory() {
     },
   };
 }
+
+/**
+ * Running sums of aligned columns, bottom first: the upper edges of a stacked chart's bands. A sample missing from
+ * every column so far (a break in the line) stays missing; one missing from a single column adds nothing.
+ * @param {(number | null)[][]} columns @returns {(number | null)[][]}
+ */
+export function stackColumns(columns) {
+  /** @type {(number | null)[][]} */
+  const sums = [];
+  for (const column of columns) {
+    const below = sums[sums.length - 1];
+    sums.push(below ? column.map((value, i) => (value == null && below[i] == null ? null : (value ?? 0) + (below[i] ?? 0))) : [...column]);
+  }
+  return sums;
+}

@@ -2,13 +2,14 @@
 /**
  * One agent's card: its feed, the histories behind its charts, and the figures drawn from the latest samples.
  * Samples are stored as they arrive (a background tab keeps every one); drawing happens only in draw(), which the
- * page calls once per animation frame at most.
+ * page calls in its shared drawing pass. A collapsible card (several agents on the page) shows an overview row and
+ * draws its panels and charts only while expanded.
  */
 import { BINARY_INCREMENTS, createChart } from './charts.js';
 import { connectFeed } from './feed.js';
 import { createHistory } from './history.js';
-import { formatBytes, formatClock, formatDuration, formatPercent, formatRate } from './format.js';
-import { $, cloneTemplate, drawCollectorErrors, drawCpu, drawDisk, drawHello, drawLoad, drawMemory, drawUptime, setText } from './panels.js';
+import { formatBytes, formatClock, formatDuration, formatLoad, formatPercent, formatRate, LOAD_PER_CORE } from './format.js';
+import { $, cloneTemplate, coresOf, drawCollectorErrors, drawCpu, drawDisk, drawHello, drawLoad, drawMemory, drawSummary, setText } from './panels.js';
 
 /**
  * @typedef {import('../agent/events').CpuEvent} CpuEvent
@@ -19,30 +20,67 @@ import { $, cloneTemplate, drawCollectorErrors, drawCpu, drawDisk, drawHello, dr
  * @typedef {import('../agent/events').Topic} Topic
  * @typedef {import('./format.js').Thresholds} Thresholds
  * @typedef {import('./feed.js').FeedStatus} FeedStatus
+ * @typedef {import('./feed.js').FeedState} FeedState
  *
  * @typedef {object} HostOptions
+ * @property {string} id unique on the page, for the ids the card's elements need
  * @property {URL} base the agent's base URL
  * @property {number} ringSize how many events the agent keeps for replay: the backfill asks for them all
  * @property {Thresholds} thresholds
  * @property {() => number} windowMs the charts' window
- * @property {() => void} requestDraw asks for a draw on the next animation frame
+ * @property {(soon?: boolean) => void} requestDraw asks for the page's next drawing pass (soon: a person acted)
  * @property {(() => void) | undefined} onRemove shows a Remove button that calls it
+ * @property {boolean} collapsible an overview row that expands into the card, collapsed at first
  *
  * @typedef {object} HostView
  * @property {HTMLElement} element
  * @property {(drawCharts: boolean) => void} draw renders what arrived since the last draw
- * @property {(now: number) => void} tick once a second: the feed's watchdog, uptime and "no data for" counters
+ * @property {(now: number) => void} tick once a second: the feed's watchdog, then uptime and "no data for" on the next draw
  * @property {() => void} invalidateCharts redraws the charts on the next draw (the window changed, or pause ended)
  * @property {() => void} restyle rebuilds the charts in the current theme's colours
  */
 
 const STATE_LABELS = { connecting: 'Connecting…', live: 'Live', stale: 'Stale', reconnecting: 'Reconnecting…' };
+/** States whose figures are old news: drawn grey (style.css), the uptime stopped at the last sample. */
+const OUTDATED = new Set(['stale', 'reconnecting']);
+/** The CPU modes stacked in the CPU chart, bottom first; idle is the room left above them. */
+const STACKED_MODES = /** @type {const} */ (['user', 'system', 'iowait', 'irq', 'softirq', 'steal', 'nice']);
+
+/**
+ * The heading as a disclosure button (the WAI-ARIA pattern: a button inside the heading) that shows and hides the body.
+ * @param {HTMLElement} element the card @param {string} id @param {(expanded: boolean) => void} onToggle
+ */
+function makeCollapsible(element, id, onToggle) {
+  const body = $(element, '.host-body');
+  body.id = `${id}-body`;
+  const toggle = document.createElement('button');
+  toggle.type = 'button';
+  toggle.className = 'host-toggle';
+  toggle.setAttribute('aria-controls', body.id);
+  toggle.append(...$(element, '.host-label').childNodes);
+  $(element, '.host-label').replaceWith(toggle);
+  $(element, '.summary').hidden = false;
+  const set = (/** @type {boolean} */ expanded) => {
+    toggle.setAttribute('aria-expanded', String(expanded));
+    element.dataset.expanded = String(expanded);
+    body.hidden = !expanded;
+  };
+  set(false);
+  toggle.addEventListener('click', () => {
+    const expanded = toggle.getAttribute('aria-expanded') !== 'true';
+    set(expanded);
+    onToggle(expanded);
+  });
+}
 
 /** @param {HostOptions} options @returns {HostView} */
-export function createHostView({ base, ringSize, thresholds, windowMs, requestDraw, onRemove }) {
+export function createHostView({ id, base, ringSize, thresholds, windowMs, requestDraw, onRemove, collapsible }) {
   const element = cloneTemplate('host-template');
   const isRemote = base.origin !== location.origin;
-  setText($(element, '.host-name'), isRemote ? base.host : location.host);
+  // The address tells apart hosts of the same name, and agents behind one proxy by their path.
+  const address = isRemote ? `${base.host}${base.pathname.replace(/\/$/, '')}` : location.host;
+  setText($(element, '.host-name'), isRemote ? base.hostname : location.hostname);
+  setText($(element, '.host-address'), address);
 
   const remove = /** @type {HTMLButtonElement} */ ($(element, '.remove-host'));
   if (onRemove) {
@@ -50,19 +88,37 @@ export function createHostView({ base, ringSize, thresholds, windowMs, requestDr
     remove.addEventListener('click', onRemove);
   }
 
-  /** The latest payload of each kind, drawn on the next frame. */
-  const latest = {
-    /** @type {HelloEvent | undefined} */ hello: undefined,
-    /** @type {CpuEvent | undefined} */ cpu: undefined,
-    /** @type {LoadEvent | undefined} */ load: undefined,
-    /** @type {MemoryEvent | undefined} */ memory: undefined,
-    /** @type {DiskEvent | undefined} */ disk: undefined,
+  /** The latest payload of each kind, drawn on the next pass. @type {import('./panels.js').Latest} */
+  const latest = {};
+  const histories = { cpu: createHistory(), load: createHistory(), memory: createHistory(), disk: createHistory() };
+  /** @type {() => (import('./format.js').Thresholds & { text: string }) | undefined} */
+  const loadLevels = () => {
+    const cores = coresOf(latest);
+    if (!cores) return undefined;
+    const [warn, critical] = [LOAD_PER_CORE.warn * cores, LOAD_PER_CORE.critical * cores];
+    return { warn, critical, text: `${cores} cores: high from ${formatLoad(warn)}, very high from ${formatLoad(critical)}` };
   };
-  const histories = { cpu: createHistory(), memory: createHistory(), disk: createHistory() };
-  const percentAxis = { format: formatPercent, yRange: () => /** @type {[number, number]} */ ([0, 1]) };
-  const charts = [
-    createChart($(element, '.chart-cpu'), { title: 'CPU usage', ...percentAxis, style: (_name, index) => ({ colour: index, filled: index === 0 }) }, histories.cpu, windowMs),
-    createChart(
+  const charts = {
+    cpu: createChart(
+      $(element, '.chart-cpu'),
+      { title: 'CPU usage', stackedTotal: 'busy', format: formatPercent, yRange: () => [0, 1], style: (_name, index) => ({ colour: index }) },
+      histories.cpu,
+      windowMs,
+    ),
+    load: createChart(
+      $(element, '.chart-load'),
+      {
+        title: 'Load',
+        format: formatLoad,
+        // The amber line (load = cores) always in view, so that a low load reads as low.
+        yRange: (max) => [0, Math.max(max * 1.1, loadLevels()?.warn ?? 1)],
+        levels: loadLevels,
+        style: (_name, index) => ({ colour: index + 1, levelled: index === 0, dashed: index > 0 }),
+      },
+      histories.load,
+      windowMs,
+    ),
+    memory: createChart(
       $(element, '.chart-memory'),
       {
         title: 'Memory',
@@ -74,7 +130,7 @@ export function createHostView({ base, ringSize, thresholds, windowMs, requestDr
       histories.memory,
       windowMs,
     ),
-    createChart(
+    disk: createChart(
       $(element, '.chart-disk'),
       {
         title: 'Disk throughput',
@@ -87,7 +143,7 @@ export function createHostView({ base, ringSize, thresholds, windowMs, requestDr
       histories.disk,
       windowMs,
     ),
-  ];
+  };
 
   /** Collectors failing now: the latest message, and when this page first saw them fail. */
   /** @type {Map<Topic, { message: string, since: number }>} */
@@ -95,15 +151,46 @@ export function createHostView({ base, ringSize, thresholds, windowMs, requestDr
   /** Why the agent turned this page away, shown until it is let in. */
   let busyNote = '';
   let figuresDirty = false;
-  let chartsDirty = false;
+  /** @type {Set<keyof typeof charts>} */
+  const chartsDirty = new Set();
+  /** Charts on screen or within a screen's height of it: the others wait, dirty, until scrolled near. */
+  /** @type {Set<keyof typeof charts>} */
+  const chartsInView = new Set();
+  const chartNames = new Map(Object.entries(charts).map(([name, chart]) => [chart.figure, /** @type {keyof typeof charts} */ (name)]));
+  const inView = new IntersectionObserver(
+    (entries) => {
+      for (const entry of entries) {
+        const name = /** @type {keyof typeof charts} */ (chartNames.get(/** @type {HTMLElement} */ (entry.target)));
+        if (entry.isIntersecting) chartsInView.add(name);
+        else chartsInView.delete(name);
+      }
+      if (chartsDirty.size) requestDraw();
+    },
+    { rootMargin: '100% 0px' },
+  );
+  for (const figure of chartNames.keys()) inView.observe(figure);
+  /** Whether the charts were last built in the greys of an outdated card; undefined: rebuild them (theme changed). */
+  /** @type {boolean | undefined} */
+  let chartsGrey = false;
+  let expanded = !collapsible;
   /** @type {FeedStatus} */
   let status = { state: 'connecting', lastSampleAt: 0, missed: 0, everLive: false };
 
-  const changed = (/** @type {boolean} */ chartData) => {
+  /** @param {(keyof typeof charts)[]} chartsChanged */
+  const changed = (...chartsChanged) => {
     figuresDirty = true;
-    chartsDirty ||= chartData;
+    for (const chart of chartsChanged) chartsDirty.add(chart);
     requestDraw();
   };
+  const allCharts = () => /** @type {(keyof typeof charts)[]} */ (Object.keys(charts));
+
+  if (collapsible) {
+    makeCollapsible(element, id, (isExpanded) => {
+      expanded = isExpanded;
+      if (expanded) changed(...allCharts());
+      requestDraw(true);
+    });
+  }
 
   /** The samples after this point are not continuous with those before: say so, and break the chart lines. @param {string} message */
   const discontinuity = (message) => {
@@ -111,7 +198,7 @@ export function createHostView({ base, ringSize, thresholds, windowMs, requestDr
     notice.textContent = message;
     notice.hidden = false;
     for (const history of Object.values(histories)) history.breakLine();
-    changed(true);
+    changed(...allCharts());
   };
 
   const feed = connectFeed(
@@ -121,19 +208,20 @@ export function createHostView({ base, ringSize, thresholds, windowMs, requestDr
       hello(data) {
         latest.hello = data;
         busyNote = '';
-        changed(false);
+        // The core count sets the load chart's levels.
+        changed('load');
       },
       cpu(data) {
         latest.cpu = data;
         collectorErrors.delete('cpu');
-        histories.cpu.push(data.ts, data.modes.iowait === undefined ? { busy: data.usage } : { busy: data.usage, iowait: data.modes.iowait });
-        changed(true);
+        histories.cpu.push(data.ts, Object.fromEntries(STACKED_MODES.flatMap((mode) => (data.modes[mode] === undefined ? [] : [[mode, data.modes[mode]]]))));
+        changed('cpu');
       },
       memory(data) {
         latest.memory = data;
         collectorErrors.delete('memory');
         histories.memory.push(data.ts, { used: data.usedBytes, cached: data.cachedBytes, 'swap used': data.swapUsedBytes });
-        changed(true);
+        changed('memory');
       },
       disk(data) {
         latest.disk = data;
@@ -142,17 +230,18 @@ export function createHostView({ base, ringSize, thresholds, windowMs, requestDr
           data.ts,
           Object.fromEntries(data.devices.flatMap((d) => [[`${d.device} read`, d.readBytesPerSecond], [`${d.device} write`, d.writeBytesPerSecond]])),
         );
-        changed(true);
+        changed('disk');
       },
       load(data) {
         latest.load = data;
         collectorErrors.delete('load');
-        changed(false);
+        histories.load.push(data.ts, { '1 min': data.load1, '5 min': data.load5, '15 min': data.load15 });
+        changed('load');
       },
       'collector-error'(data) {
         // The text stays the same while the failure does, so screen readers announce it once.
         collectorErrors.set(data.collector, { message: data.message, since: collectorErrors.get(data.collector)?.since ?? data.ts });
-        changed(false);
+        changed();
       },
       reset(data) {
         const messages = {
@@ -164,12 +253,12 @@ export function createHostView({ base, ringSize, thresholds, windowMs, requestDr
       },
       busy(data) {
         busyNote = `The agent is at its client limit (${data.clients} clients); retrying in ${formatDuration(data.retryMs)}.`;
-        changed(false);
+        changed();
       },
     },
     (next) => {
       status = next;
-      changed(false);
+      changed();
     },
   );
 
@@ -179,45 +268,65 @@ export function createHostView({ base, ringSize, thresholds, windowMs, requestDr
     setText($(element, '.state-label'), STATE_LABELS[status.state]);
     const details = status.state === 'live' ? [] : [busyNote].filter(Boolean);
     if (status.state === 'stale') details.push(`No data for ${formatDuration(now - status.lastSampleAt)}.`);
-    if (status.state === 'reconnecting' && status.lastSampleAt) details.push(`Last data at ${formatClock(status.lastSampleAt)}.`);
+    if (status.state === 'reconnecting' && status.lastSampleAt) details.push(`Last data at ${formatClock(status.lastSampleAt)}, ${formatDuration(now - status.lastSampleAt)} ago.`);
     if (status.state === 'reconnecting' && !status.everLive && isRemote) {
       details.push(`Cannot reach ${base.origin}. If it is up, its cors.origins must include ${location.origin}.`);
     }
     if (status.missed > 0) details.push(`${status.missed} events missed.`);
+    // A row shows no panel, where each failure is told: name the failing collectors under it.
+    if (!expanded && collectorErrors.size) details.push(`Failing: ${[...collectorErrors.keys()].join(', ')}.`);
     setText($(element, '.state-detail'), details.join(' '));
+  };
+
+  /** Rebuilds the charts when their colours no longer match the card's state (or the theme changed). */
+  const restyleCharts = () => {
+    const grey = OUTDATED.has(status.state);
+    if (chartsGrey === grey) return;
+    chartsGrey = grey;
+    for (const chart of Object.values(charts)) chart.restyle();
   };
 
   return {
     element,
     draw(drawCharts) {
       const now = Date.now();
+      // While the figures are outdated, so is the uptime: it stops at the last sample.
+      const asOf = OUTDATED.has(status.state) && status.lastSampleAt ? status.lastSampleAt : now;
+      drawState(now);
+      if (latest.hello) drawHello(element, latest.hello, asOf);
+      if (figuresDirty && collapsible) drawSummary(element, latest, thresholds);
+      if (!expanded) {
+        // Expanding marks everything changed: the panels catch up then.
+        figuresDirty = false;
+        return;
+      }
       if (figuresDirty) {
         figuresDirty = false;
-        drawState(now);
-        if (latest.hello) drawHello(element, latest.hello, now);
         if (latest.cpu) drawCpu(element, latest.cpu, thresholds);
-        if (latest.load) drawLoad(element, latest.load);
+        if (latest.load) drawLoad(element, latest.load, coresOf(latest));
         if (latest.memory) drawMemory(element, latest.memory, thresholds);
         if (latest.disk) drawDisk(element, latest.disk, thresholds);
         drawCollectorErrors(element, collectorErrors);
       }
-      if (drawCharts && chartsDirty) {
-        chartsDirty = false;
-        for (const chart of charts) chart.draw();
+      if (!drawCharts) return;
+      restyleCharts();
+      for (const name of chartsDirty) {
+        if (!chartsInView.has(name)) continue;
+        charts[name].draw();
+        chartsDirty.delete(name);
       }
     },
     tick(now) {
       feed.tick(now);
-      drawState(now);
-      if (latest.hello) drawUptime(element, latest.hello, now);
-    },
-    invalidateCharts() {
-      chartsDirty = true;
       requestDraw();
     },
+    invalidateCharts() {
+      changed(...allCharts());
+      requestDraw(true);
+    },
     restyle() {
-      for (const chart of charts) chart.restyle();
+      chartsGrey = undefined;
+      requestDraw(true);
     },
   };
 }
-

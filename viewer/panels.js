@@ -3,7 +3,8 @@
  * The figures of a host card, drawn from the newest payload of each kind: plain DOM writes into the clones of
  * index.html's templates, each text written only when it changes.
  */
-import { formatBytes, formatClock, formatCount, formatDuration, formatLoad, formatPercent, formatRate, levelOf } from './format.js';
+import { formatBytes, formatClock, formatCount, formatDuration, formatLoad, formatPercent, formatRate, levelOf, loadPerCore } from './format.js';
+import { fullestFilesystem, inodesUsedRatio } from './summary.js';
 
 /**
  * @typedef {import('../agent/events').CpuEvent} CpuEvent
@@ -14,6 +15,14 @@ import { formatBytes, formatClock, formatCount, formatDuration, formatLoad, form
  * @typedef {import('../agent/events').Filesystem} Filesystem
  * @typedef {import('../agent/events').Topic} Topic
  * @typedef {import('./format.js').Thresholds} Thresholds
+ * @typedef {import('./format.js').Level} Level
+ *
+ * @typedef {object} Latest the newest payload of each kind, as a card holds them
+ * @property {HelloEvent} [hello]
+ * @property {CpuEvent} [cpu]
+ * @property {LoadEvent} [load]
+ * @property {MemoryEvent} [memory]
+ * @property {DiskEvent} [disk]
  */
 
 /** @param {ParentNode} root @param {string} selector */
@@ -32,10 +41,24 @@ export function setText(el, text) {
   if (el.textContent !== text) el.textContent = text;
 }
 
+/** Sets data-level (none: no colour) only on change, as setText. @param {HTMLElement} el @param {Level | undefined} level */
+function setLevel(el, level) {
+  if (el.dataset.level === level) return;
+  if (level) el.dataset.level = level;
+  else delete el.dataset.level;
+}
+
+/** @param {HTMLElement} el @param {string} text @param {Level | undefined} level */
+function setFigure(el, text, level) {
+  setText(el, text);
+  setLevel(el, level);
+}
+
 /** @param {HTMLElement} fill a .meter-fill @param {number} ratio @param {Thresholds} thresholds */
 function setMeter(fill, ratio, thresholds) {
-  fill.style.width = `${Math.min(100, Math.max(0, ratio * 100)).toFixed(1)}%`;
-  fill.dataset.level = levelOf(ratio, thresholds);
+  const width = `${Math.min(100, Math.max(0, ratio * 100)).toFixed(1)}%`;
+  if (fill.style.width !== width) fill.style.width = width;
+  setLevel(fill, levelOf(ratio, thresholds));
 }
 
 /**
@@ -61,7 +84,7 @@ function renderList(list, items, keyOf, create, render) {
   if (!unchanged) list.replaceChildren(...children);
 }
 
-/** @param {HTMLElement} card @param {HelloEvent} hello @param {number} now */
+/** @param {HTMLElement} card @param {HelloEvent} hello @param {number} now the time the uptime is given for */
 export function drawHello(card, hello, now) {
   setText($(card, '.host-name'), hello.host);
   setText($(card, '.fact-os'), `${hello.os.distro}, kernel ${hello.os.kernel} (${hello.os.arch})`);
@@ -71,15 +94,13 @@ export function drawHello(card, hello, now) {
 }
 
 /** @param {HTMLElement} card @param {HelloEvent} hello @param {number} now */
-export function drawUptime(card, hello, now) {
+function drawUptime(card, hello, now) {
   setText($(card, '.fact-uptime'), formatDuration(now - hello.bootTs));
 }
 
 /** @param {HTMLElement} card @param {CpuEvent} cpu @param {Thresholds} thresholds */
 export function drawCpu(card, cpu, thresholds) {
-  const usage = $(card, '.cpu-usage');
-  setText(usage, formatPercent(cpu.usage));
-  usage.dataset.level = levelOf(cpu.usage, thresholds);
+  setFigure($(card, '.cpu-usage'), formatPercent(cpu.usage), levelOf(cpu.usage, thresholds));
   renderList($(card, '.cores'), cpu.cores, (core) => core.cpu, () => cloneTemplate('core-template'), (li, core) => {
     setText($(li, '.core-name'), `cpu${core.cpu}`);
     setText($(li, '.core-value'), formatPercent(core.usage));
@@ -87,16 +108,39 @@ export function drawCpu(card, cpu, thresholds) {
   });
 }
 
-/** @param {HTMLElement} card @param {LoadEvent} load */
-export function drawLoad(card, load) {
+/** Logical CPUs, as hello has them, else counted from the per-core figures; 0 before either arrived. @param {Latest} latest */
+export function coresOf(latest) {
+  return latest.hello?.cpu.cores || latest.cpu?.cores.length || 0;
+}
+
+/** @param {HTMLElement} card @param {LoadEvent} load @param {number} cores */
+export function drawLoad(card, load, cores) {
+  const perCore = loadPerCore(load.load1, cores);
+  setFigure($(card, '.load-1'), formatLoad(load.load1), perCore?.level);
+  setFigure($(card, '.load-per-core'), perCore ? `1 min · ${perCore.text}` : '1 min', perCore?.level);
   setText($(card, '.load-values'), [load.load1, load.load5, load.load15].map(formatLoad).join(' · '));
+}
+
+/** The overview row: one figure per resource, each in its level's colour. @param {HTMLElement} card @param {Latest} latest @param {Thresholds} thresholds */
+export function drawSummary(card, latest, thresholds) {
+  const { cpu, memory, disk, load } = latest;
+  if (cpu) setFigure($(card, '.summary-cpu'), formatPercent(cpu.usage), levelOf(cpu.usage, thresholds));
+  if (memory) setFigure($(card, '.summary-memory'), formatPercent(memory.usedRatio), levelOf(memory.usedRatio, thresholds));
+  const fullest = disk && fullestFilesystem(disk.filesystems);
+  if (fullest) {
+    const unreadable = fullest.what === 'unreadable';
+    const text = unreadable ? `${fullest.mountpoint} unreadable` : `${fullest.mountpoint}${fullest.what === 'inodes' ? ' inodes' : ''} ${formatPercent(fullest.usedRatio)}`;
+    setFigure($(card, '.summary-filesystem'), text, unreadable ? 'critical' : levelOf(fullest.usedRatio, thresholds));
+  }
+  if (load) {
+    const perCore = loadPerCore(load.load1, coresOf(latest));
+    setFigure($(card, '.summary-load'), `${formatLoad(load.load1)}${perCore ? ` (${perCore.text})` : ''}`, perCore?.level);
+  }
 }
 
 /** @param {HTMLElement} card @param {MemoryEvent} mem @param {Thresholds} thresholds */
 export function drawMemory(card, mem, thresholds) {
-  const used = $(card, '.memory-used');
-  setText(used, formatBytes(mem.usedBytes));
-  used.dataset.level = levelOf(mem.usedRatio, thresholds);
+  setFigure($(card, '.memory-used'), formatBytes(mem.usedBytes), levelOf(mem.usedRatio, thresholds));
   setText($(card, '.memory-of'), `used of ${formatBytes(mem.totalBytes)} (${formatPercent(mem.usedRatio)})`);
   setMeter($(card, '.memory-bar'), mem.usedRatio, thresholds);
   setText($(card, '.memory-available'), formatBytes(mem.availableBytes));
@@ -108,13 +152,10 @@ export function drawMemory(card, mem, thresholds) {
 /** @param {HTMLElement} li @param {Filesystem} fs @param {Thresholds} thresholds */
 function drawFilesystem(li, fs, thresholds) {
   setText($(li, '.fs-mount'), fs.mountpoint);
-  const usage = $(li, '.fs-usage');
-  setText(usage, fs.error ? 'unreadable' : `${formatPercent(fs.usedRatio)}${fs.readonly ? ' · read-only' : ''}`);
-  usage.dataset.level = fs.error ? 'critical' : levelOf(fs.usedRatio, thresholds);
+  setFigure($(li, '.fs-usage'), fs.error ? 'unreadable' : `${formatPercent(fs.usedRatio)}${fs.readonly ? ' · read-only' : ''}`, fs.error ? 'critical' : levelOf(fs.usedRatio, thresholds));
   setMeter($(li, '.meter-fill'), fs.usedRatio, thresholds);
   // No inode figure where the source has no counts (absent) or the filesystem no fixed count (0).
-  const { files = 0, filesFree = 0 } = fs;
-  const inodes = files > 0 ? ` · inodes ${formatPercent(1 - filesFree / files)} used, ${formatCount(filesFree)} free` : '';
+  const inodes = fs.files ? ` · inodes ${formatPercent(inodesUsedRatio(fs))} used, ${formatCount(fs.filesFree ?? 0)} free` : '';
   setText(
     $(li, '.fs-detail'),
     fs.error ? `${fs.device}: ${fs.error}` : `${formatBytes(fs.availBytes)} free of ${formatBytes(fs.sizeBytes)}${inodes} · ${fs.device} (${fs.fstype})`,
@@ -150,7 +191,7 @@ function createDeviceRow() {
 }
 
 /** Where each collector's failure is shown: the disk collector reads the filesystems. */
-const ERROR_PANELS = { cpu: '.panel-cpu', load: '.panel-cpu', memory: '.panel-memory', disk: '.panel-filesystems' };
+const ERROR_PANELS = { cpu: '.panel-cpu', load: '.panel-load', memory: '.panel-memory', disk: '.panel-filesystems' };
 
 /** @param {HTMLElement} card @param {Map<Topic, { message: string, since: number }>} failures */
 export function drawCollectorErrors(card, failures) {

@@ -2,64 +2,37 @@
  * The viewer: its HTTP surface (headers, path traversal), then the page in real headless Chromium (Debian's, driven
  * by playwright-core; never a downloaded browser) against real agents on loopback. Screenshots go to test/artifacts/.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { hostname, tmpdir } from 'node:os';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import type { RunningAgent } from '../../agent/agent';
 import { createSource } from '../../agent/sources';
-import type { CpuCounters, Source } from '../../agent/sources/types';
 import { parseConfig } from '../../agent/config';
-import { startTestAgent, stopTestAgents } from '../helpers/agent';
+import { stopTestAgents } from '../helpers/agent';
 import { createFakeSource } from '../helpers/fake-source';
-import { PROGRAMS, requireProgram } from '../helpers/programs';
 import { closeAfterEach, isEvent } from '../helpers/sse-stream';
 import { untilTrue } from '../helpers/until';
+import {
+  ARTIFACTS,
+  cspViolations,
+  host,
+  launchViewerBrowser,
+  openViewer as openPage,
+  pixelsOfColour,
+  samplesOf,
+  startViewerAgent,
+  textOf,
+  waitForSamples,
+  waitForState,
+  watch,
+} from '../helpers/viewer-page';
 
-const ARTIFACTS = join(__dirname, '..', 'artifacts');
-/** 250 ms samples: fast enough to see change within a second, slow enough for a 2-core CI machine with Chromium. */
-const INTERVAL_MS = 250;
-const EVERY = { interval: `${INTERVAL_MS}ms`, timeout: '1s' };
-const VIEWER_CONFIG = {
-  collectors: { cpu: EVERY, memory: EVERY, load: EVERY, disk: EVERY },
-  // A quick `retry:` so reconnections happen within the test's time.
-  sse: { retry: '300ms' },
-  viewer: { warn: 0.5, critical: 0.95 },
-};
 const FIRST_LOAD_BUDGET_BYTES = 150 * 1024;
 
-/** The fake source with a CPU that varies from sample to sample (10% to 70% busy), so the figures change. */
-function varyingSource(): Source {
-  const { source } = createFakeSource();
-  let step = 0;
-  const cpus: CpuCounters[] = ['0', '1'].map((cpu) => ({
-    cpu,
-    seconds: { user: 100, nice: 0, system: 50, idle: 1000, iowait: 1, irq: 0, softirq: 0, steal: 0 },
-    guestSeconds: { user: 0, nice: 0 },
-  }));
-  return {
-    ...source,
-    async cpu() {
-      step += 1;
-      for (const [index, { seconds }] of cpus.entries()) {
-        const busy = 0.4 + 0.3 * Math.sin(step / 2 + index);
-        seconds.user += busy * 0.2;
-        seconds.system += busy * 0.05;
-        seconds.idle += (1 - busy) * 0.25;
-        seconds.iowait += 0.002;
-      }
-      return { kind: 'counters', cpus: cpus.map((c) => ({ ...c, seconds: { ...c.seconds } })) };
-    },
-  };
-}
-
 const { open } = closeAfterEach();
-
-function startViewerAgent(config: Record<string, unknown> = {}, source: Source = varyingSource()): Promise<RunningAgent> {
-  return startTestAgent({ ...VIEWER_CONFIG, ...config }, source);
-}
 
 /** GET with the path exactly as written (fetch would resolve dot segments before sending). */
 function rawGet(url: string, path: string): Promise<{ status: number; body: string }> {
@@ -148,73 +121,17 @@ describe('the viewer over HTTP', () => {
   });
 });
 
-/*
- * In-page code reaches the document through the element it is given (`el.ownerDocument`): this suite is type-checked
- * with Node's lib, not the DOM's, and playwright types those elements loosely.
- */
-
-/** Console errors and warnings, and uncaught exceptions, of one page. */
-interface PageProblems {
-  console: string[];
-  errors: string[];
-}
-
-function watch(page: Page): PageProblems {
-  const problems: PageProblems = { console: [], errors: [] };
-  page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') problems.console.push(`${message.type()}: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.errors.push(error.message));
-  return problems;
-}
-
-/** Run in every page before its own scripts, through the DevTools protocol: the page's CSP does not apply to it. */
-const RECORD_CSP_VIOLATIONS = `
-  window.cspViolations = [];
-  document.addEventListener('securitypolicyviolation', (event) => window.cspViolations.push(event.violatedDirective + ' ' + event.blockedURI));
-`;
-
-function cspViolations(page: Page): Promise<string[]> {
-  return page.locator('html').evaluate((html) => html.ownerDocument.defaultView.cspViolations);
-}
-
-const host = (page: Page, index = 0) => page.locator('.host').nth(index);
-const textOf = (page: Page, selector: string, index = 0) => host(page, index).locator(selector).first().textContent();
-
-function waitForState(page: Page, state: string, index = 0): Promise<void> {
-  return untilTrue(`card ${index} to be ${state}`, async () => (await host(page, index).getAttribute('data-state')) === state);
-}
-
 const DARK_BACKGROUND = 'rgb(15, 18, 22)';
 const background = (page: Page) => page.locator('body').evaluate((body) => body.ownerDocument.defaultView.getComputedStyle(body).backgroundColor);
 
-async function samplesOf(page: Page, chart: string, index = 0): Promise<number> {
-  return Number(await host(page, index).locator(`.chart-${chart}`).getAttribute('data-samples'));
-}
-
-/** Until every chart on the page shows at least `count` samples. */
-function waitForSamples(page: Page, count: number, selector = '.chart'): Promise<void> {
-  return untilTrue(`${count} samples in every ${selector}`, () =>
-    page.locator(selector).evaluateAll((figures, n) => figures.every((figure) => Number(figure.dataset.samples) >= n), count),
-  );
-}
-
 describe('the viewer in Chromium', () => {
+  let browser: Awaited<ReturnType<typeof launchViewerBrowser>>;
   let context: BrowserContext;
-  let profile: string;
   const proxies: Server[] = [];
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    profile = mkdtempSync(join(tmpdir(), 'hostfeed-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: requireProgram(PROGRAMS.chromium),
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1400, height: 1000 },
-      colorScheme: 'light',
-    });
-    await context.addInitScript(RECORD_CSP_VIOLATIONS);
+    browser = await launchViewerBrowser();
+    context = browser.context;
   });
 
   afterEach(async () => {
@@ -224,18 +141,10 @@ describe('the viewer in Chromium', () => {
   });
 
   afterAll(async () => {
-    await context?.close();
-    rmSync(profile, { recursive: true, force: true });
+    await browser?.close();
   });
 
-  /** A new page on the viewer at `url`, watched for problems, once its first card is live. */
-  async function openViewer(url: string): Promise<{ page: Page; problems: PageProblems }> {
-    const page = await context.newPage();
-    const problems = watch(page);
-    await page.goto(url);
-    await waitForState(page, 'live');
-    return { page, problems };
-  }
+  const openViewer = (url: string) => openPage(context, url);
 
   it('shows live, changing numbers within 3 s, with backfilled charts, no console error and a light first load', async () => {
     const agent = await startViewerAgent();
@@ -297,32 +206,16 @@ describe('the viewer in Chromium', () => {
     const agent = await startViewerAgent();
     const { page, problems } = await openViewer(`${agent.url}/`);
     await waitForSamples(page, 8);
-    const drawn = await page.locator('.chart').evaluateAll((figures) =>
-      figures.map((figure) => {
-        const canvas = figure.querySelector('canvas');
-        if (!canvas) return -1;
-        const probe = figure.ownerDocument.createElement('span');
-        probe.style.color = 'var(--series-1)';
-        figure.append(probe);
-        const [r, g, b] = figure.ownerDocument.defaultView.getComputedStyle(probe).color.match(/\d+/g).map(Number);
-        probe.remove();
-        const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
-        let pixels = 0;
-        for (let i = 0; i < data.length; i += 4) {
-          // Any alpha: the area under the first series is filled with its colour, translucent.
-          if (Math.abs(data[i] - r) < 24 && Math.abs(data[i + 1] - g) < 24 && Math.abs(data[i + 2] - b) < 24 && data[i + 3] > 0) pixels += 1;
-        }
-        return pixels;
-      }),
-    );
-    expect(drawn).toHaveLength(3);
+    expect(await page.locator('.chart').count()).toBe(4);
     // A second of samples in a 5-minute window is a few pixels wide; an empty plot has none of the series colour.
-    for (const pixels of drawn) expect(pixels).toBeGreaterThan(20);
+    for (const pixels of await pixelsOfColour(page, ':is(.chart-cpu, .chart-memory, .chart-disk)', '--series-1')) expect(pixels).toBeGreaterThan(20);
+    // The fake load (0.5 and up on 2 cores) is drawn in the colour of a load below one per core.
+    expect((await pixelsOfColour(page, '.chart-load', '--ok'))[0]).toBeGreaterThan(20);
     expect(await host(page).locator('.chart-cpu').getAttribute('aria-label')).toMatch(/^CPU usage over the last 5 min: \d+ samples; now busy \d+\.\d%/);
     // Away from the cursor the legend shows the newest sample: the same as the big figure, read in one task.
     const [figure, legend] = await host(page).evaluate((card) => [
-      card.querySelector('.cpu-usage').textContent,
-      card.querySelector('.chart-cpu .u-series:nth-child(2) .u-value').textContent,
+      card.querySelector('.load-1').textContent,
+      card.querySelector('.chart-load .u-series:nth-child(2) .u-value').textContent,
     ]);
     expect(legend).toBe(figure);
     expect(problems).toEqual({ console: [], errors: [] });
@@ -400,7 +293,7 @@ describe('the viewer in Chromium', () => {
     expect(problems.errors).toEqual([]);
   });
 
-  it('shows two agents side by side, and adds one from the form by keyboard', async () => {
+  it('adds an agent from the form by keyboard, shows both as rows, and expands them by keyboard', async () => {
     const own = await startViewerAgent();
     // The other agent reads this host for real, and lets the first agent's page read its feed.
     const other = await startViewerAgent({ cors: { origins: [own.url] } }, await createSource(parseConfig({}, 'defaults')));
@@ -414,11 +307,17 @@ describe('the viewer in Chromium', () => {
     await waitForState(page, 'live', 1);
     expect(await textOf(page, '.host-name', 0)).toBe('fake-host');
     expect(await textOf(page, '.host-name', 1)).toBe(hostname());
-    await waitForSamples(page, 2, '.chart-cpu');
+    expect(await textOf(page, '.host-address', 1)).toBe(new URL(other.url).host);
 
-    const [left, right] = await Promise.all([host(page, 0).boundingBox(), host(page, 1).boundingBox()]);
-    expect(right!.y).toBe(left!.y);
-    expect(right!.x).toBeGreaterThan(left!.x + left!.width - 1);
+    // One row under the other, collapsed; each opens with the keyboard (Enter on one, Space on the other).
+    const [first, second] = await Promise.all([host(page, 0).boundingBox(), host(page, 1).boundingBox()]);
+    expect(second!.y).toBeGreaterThan(first!.y + first!.height - 1);
+    for (const [index, key] of [[0, 'Enter'], [1, 'Space']] as const) {
+      await host(page, index).locator('.host-toggle').focus();
+      await page.keyboard.press(key);
+      expect(await host(page, index).locator('.host-toggle').getAttribute('aria-expanded')).toBe('true');
+    }
+    await waitForSamples(page, 2, '.chart-cpu');
     expect(problems).toEqual({ console: [], errors: [] });
     expect(await cspViolations(page)).toEqual([]);
 
@@ -441,9 +340,9 @@ describe('the viewer in Chromium', () => {
     const problems = watch(page);
     const response = await page.goto(`${agent.url}/?agents=${agent.url},http://x;${directive}`);
     expect(directivesOf(response?.headers()['content-security-policy'])).toEqual(plain);
-    // The page's scripts run: the first card, this agent, goes live and shows figures.
+    // The page's scripts run: the first row, this agent, goes live and shows figures.
     await waitForState(page, 'live', 0);
-    await untilTrue('a CPU figure', async () => /^\d+\.\d%$/.test((await textOf(page, '.cpu-usage', 0)) ?? ''));
+    await untilTrue('a CPU figure', async () => /^\d+\.\d%$/.test((await textOf(page, '.summary-cpu', 0)) ?? ''));
     // Trusted Types still guard the HTML sinks: a string assigned to innerHTML is refused.
     const sinkRefused = await page.locator('html').evaluate((html) => {
       try {
@@ -485,10 +384,12 @@ describe('the viewer in Chromium', () => {
     for (const method of ['cpu', 'memory', 'load', 'mounts'] as const) fake.fail(method, 'hang');
     await waitForState(page, 'stale');
     expect(await textOf(page, '.state-detail')).toMatch(/^No data for \d+ s\./);
-    // The CPU panel shows the failures of both collectors behind it (cpu and load), in the order they came.
+    // The CPU panel shows the cpu collector's failure (the load panel the load collector's).
     const cpuError = host(page).locator('.panel-cpu .collector-error', { hasText: "couldn't collect cpu" });
+    const loadError = host(page).locator('.panel-load .collector-error', { hasText: "couldn't collect load" });
     await cpuError.waitFor({ state: 'visible' });
-    expect(await cpuError.textContent()).toMatch(/(^|\. )couldn't collect cpu: timed out after 1000ms \(failing since \d\d:\d\d:\d\d\)\./);
+    await loadError.waitFor({ state: 'visible' });
+    expect(await cpuError.textContent()).toMatch(/^couldn't collect cpu: timed out after 1000ms \(failing since \d\d:\d\d:\d\d\)\.$/);
     for (const method of ['cpu', 'memory', 'load', 'mounts'] as const) fake.fail(method, undefined);
     await waitForState(page, 'live');
     await cpuError.waitFor({ state: 'hidden' });
@@ -505,8 +406,9 @@ describe('the viewer in Chromium', () => {
     await page.locator('#theme-select').selectOption('');
     expect(await background(page)).toBe('rgb(246, 247, 249)');
 
-    await page.setViewportSize({ width: 360, height: 800 });
+    // Charts are drawn near the screen only: wait for them while all are in view.
     await waitForSamples(page, 2);
+    await page.setViewportSize({ width: 360, height: 800 });
     expect(await page.locator('html').evaluate((html) => html.scrollWidth)).toBeLessThanOrEqual(360);
     await page.screenshot({ path: join(ARTIFACTS, 'viewer-phone.png'), fullPage: true });
     expect(problems).toEqual({ console: [], errors: [] });

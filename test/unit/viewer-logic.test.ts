@@ -1,0 +1,121 @@
+/**
+ * The viewer's pure logic, run in Node: the load level per core, the filesystem an overview row names, and the sums
+ * a stacked chart draws.
+ * Thresholds come from the issue (amber at load1 / cores >= 1) and node-mixin's NodeSystemSaturation alert
+ * (`node_load1 / count(node_cpu_seconds_total{mode="idle"}) > 2`, "load per core is very high").
+ */
+import type { Filesystem } from '../../agent/events';
+import { levelOf, loadPerCore } from '../../viewer/format.js';
+import { stackColumns } from '../../viewer/history.js';
+import { fullestFilesystem } from '../../viewer/summary.js';
+
+describe('loadPerCore', () => {
+  it.each([
+    // [load1, cores, level, text]
+    [0.52, 2, 'ok', '0.26 per core'],
+    // Truncated: just under a threshold never reads as the threshold.
+    [1.99, 2, 'ok', '0.99 per core'],
+    [2, 2, 'warn', '1.00 per core, high'],
+    [23, 16, 'warn', '1.43 per core, high'],
+    [0.58, 2, 'ok', '0.29 per core'],
+    // The alert fires above 2 per core; the page is red from 2 itself, the alert's edge.
+    [4, 2, 'critical', '2.00 per core, very high'],
+    // Issue 14's example: 23 on 2 cores.
+    [23, 2, 'critical', '11.50 per core, very high'],
+  ])('load %s on %s cores is %s: "%s"', (load1, cores, level, text) => {
+    expect(loadPerCore(load1, cores)).toEqual({ perCore: load1 / cores, level, text });
+  });
+
+  it('has no level without a core count (a source that cannot tell says 0)', () => {
+    expect(loadPerCore(3, 0)).toBeUndefined();
+  });
+
+  it('says the level in words, not only in colour', () => {
+    const words = (load1: number) => loadPerCore(load1, 1)!.text.replace(/^[\d.]+ per core,? ?/, '');
+    expect(new Set([words(0.5), words(1.5), words(2.5)]).size).toBe(3);
+  });
+});
+
+describe('levelOf', () => {
+  it('reaches a level at its threshold, not above it only', () => {
+    expect([0.79, 0.8, 0.89, 0.9].map((ratio) => levelOf(ratio, { warn: 0.8, critical: 0.9 }))).toEqual(['ok', 'warn', 'warn', 'critical']);
+  });
+});
+
+const GiB = 2 ** 30;
+
+/** A filesystem as the disk event has it, with df's Use% = used / (used + avail) worked out from the sizes. */
+function filesystem(mountpoint: string, sizeGiB: number, freeGiB: number, availGiB: number, extra: Partial<Filesystem> = {}): Filesystem {
+  const used = (sizeGiB - freeGiB) * GiB;
+  return {
+    mountpoint,
+    device: `/dev/${mountpoint.replace(/\W/g, '') || 'root'}`,
+    fstype: 'ext4',
+    readonly: false,
+    sizeBytes: sizeGiB * GiB,
+    freeBytes: freeGiB * GiB,
+    availBytes: availGiB * GiB,
+    usedBytes: used,
+    usedRatio: used / (used + availGiB * GiB),
+    ...extra,
+  };
+}
+
+describe('fullestFilesystem', () => {
+  it('names the mount with the highest df Use%', () => {
+    const root = filesystem('/', 100, 40, 35); // 60 used of 95: 63.2%
+    const data = filesystem('/data', 500, 30, 5); // 470 of 475: 98.9%
+    const boot = filesystem('/boot', 1, 0.5, 0.45);
+    expect(fullestFilesystem([root, data, boot])).toEqual({ mountpoint: '/data', what: 'space', usedRatio: 470 / 475 });
+  });
+
+  it('names a mount whose inodes run out before its space, as df -i IUse%', () => {
+    const root = filesystem('/', 100, 40, 35);
+    const mail = filesystem('/var/mail', 100, 80, 75, { files: 1_000_000, filesFree: 30_000 });
+    expect(fullestFilesystem([root, mail])).toEqual({ mountpoint: '/var/mail', what: 'inodes', usedRatio: 0.97 });
+  });
+
+  it('names an unreadable mount before any full one', () => {
+    const data = filesystem('/data', 500, 30, 5);
+    const nfs = { ...filesystem('/mnt/nfs', 0, 0, 0), usedRatio: 0, error: 'statfs timed out after 5000ms' };
+    expect(fullestFilesystem([data, nfs])).toEqual({ mountpoint: '/mnt/nfs', what: 'unreadable', usedRatio: 0 });
+  });
+
+  it('passes over read-only mounts, which cannot fill up, unless every mount is one', () => {
+    const image = filesystem('/media/cdrom', 4, 0, 0, { readonly: true });
+    const root = filesystem('/', 100, 40, 35);
+    expect(fullestFilesystem([image, root])?.mountpoint).toBe('/');
+    expect(fullestFilesystem([image])?.mountpoint).toBe('/media/cdrom');
+  });
+
+  it('keeps the first of equals and has nothing to name without filesystems', () => {
+    expect(fullestFilesystem([filesystem('/a', 10, 5, 5), filesystem('/b', 10, 5, 5)])?.mountpoint).toBe('/a');
+    expect(fullestFilesystem([])).toBeUndefined();
+  });
+});
+
+describe('stackColumns', () => {
+  it('draws each column at the sum of it and those below, first at the bottom', () => {
+    // user, system, nice shares of three samples; the stack's top is their sum, 1 - idle.
+    const stacked = stackColumns([
+      [0.5, 0.25, 0.125],
+      [0.25, 0.125, 0.0625],
+      [0.125, 0.0625, 0.5],
+    ]);
+    expect(stacked).toEqual([
+      [0.5, 0.25, 0.125],
+      [0.75, 0.375, 0.1875],
+      [0.875, 0.4375, 0.6875],
+    ]);
+  });
+
+  it('keeps a break in the line (no value in any column) and counts a value missing from one column as nothing', () => {
+    expect(stackColumns([[0.5, null, 0.25], [null, null, 0.25], [0.125, null, null]])).toEqual([[0.5, null, 0.25], [0.5, null, 0.5], [0.625, null, 0.5]]);
+  });
+
+  it('leaves the columns it was given alone', () => {
+    const bottom = [0.5];
+    stackColumns([bottom, [0.25]]);
+    expect(bottom).toEqual([0.5]);
+  });
+});
