@@ -12,7 +12,7 @@ import { runCli, startCli, type RunningCli } from '../helpers/cli';
 import { parseExposition } from '../helpers/exposition';
 import { closeAfterEach, isEvent } from '../helpers/sse-stream';
 import { HANG_GUARD_MS, untilTrue } from '../helpers/until';
-import { watchWorkers } from '../helpers/workers';
+import { watchWorkers, type WorkerWatch } from '../helpers/workers';
 
 const PASSWORD = 'correct horse battery staple';
 // Cost 4, bcrypt's least: these tests are about what is around bcrypt; one below checks a real config's cost 10.
@@ -178,8 +178,9 @@ describe('the bcrypt cache under a flood', () => {
 });
 
 describe('the bcrypt worker crashing', () => {
-  const workers = watchWorkers();
-  afterAll(() => workers.restore());
+  let workers: WorkerWatch;
+  beforeEach(() => (workers = watchWorkers()));
+  afterEach(() => workers.restore());
 
   it('is replaced: the check it was running and those after it are answered 200 or 401, none waits for ever', async () => {
     const bob = { name: 'bob', password: 'through the looking glass' };

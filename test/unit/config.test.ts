@@ -119,6 +119,11 @@ describe('config errors name the key path and what was expected', () => {
     ['zero replay', { sse: { replay: 0 } }, 'agent.config.json: sse.replay: expected a positive whole number of events, got 0'],
     ['warn above critical', { viewer: { warn: 0.95, critical: 0.9 } }, 'agent.config.json: viewer.warn: expected at most viewer.critical (0.9), got 0.95'],
     [
+      'headers given longer than the whole request',
+      { server: { headersTimeout: '40s' } },
+      'agent.config.json: server.headersTimeout: expected at most server.requestTimeout (30000 ms), got 40000 ms',
+    ],
+    [
       'SSE leaving no room for scrapes',
       { sse: { maxClients: 1000 }, server: { maxConnections: 1000 } },
       'agent.config.json: sse.maxClients: expected at most server.maxConnections - 64 (936), so that /metrics and /healthz still get in; got 1000',
