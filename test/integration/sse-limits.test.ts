@@ -89,8 +89,14 @@ describe('a client that stopped reading, with nothing but heartbeats to send', (
       { collectors: { disk: { interval: '1h', timeout: '1m' } }, sse: { heartbeat: '100ms', stallTimeout: '300ms', maxBufferedBytes: 1024 ** 3 } },
       source,
     );
-    const serverSockets = new Map<number, Socket>();
-    agent.server.on('connection', (socket: Socket) => serverSockets.set(socket.remotePort!, socket));
+    // The agent's end of each connection, by the client's port, with whether it has closed (watched from the start:
+    // the cut may come before the test looks).
+    const accepted = new Map<number, { socket: Socket; closed: boolean }>();
+    agent.server.on('connection', (socket: Socket) => {
+      const entry = { socket, closed: false };
+      accepted.set(socket.remotePort!, entry);
+      socket.once('close', () => (entry.closed = true));
+    });
     try {
       // 16 disk events in the replay ring, about 8 MB: more than a loopback connection whose reader reads nothing
       // takes into its kernel buffers (checked below, as a condition: some bytes are left unsent).
@@ -98,13 +104,12 @@ describe('a client that stopped reading, with nothing but heartbeats to send', (
       holding = true;
 
       const stuck = await stuckClient(agent.url, `/events?topics=disk&lastEventId=${agent.context.boot}-0`);
-      const server = await until('the stuck client accepted', async () => serverSockets.get(stuck.localPort!), (socket) => socket !== undefined);
-      let cut = false;
-      server!.once('close', () => (cut = true));
-      await untilTrue('the replay to outgrow the kernel buffers', async () => server!.writableLength > 0);
+      const server = (await until('the stuck client accepted', async () => accepted.get(stuck.localPort!), (entry) => entry !== undefined))!;
+      // Bytes the kernel would not take (or already cut for them, which the counters below tell).
+      await untilTrue('the replay to outgrow the kernel buffers', async () => server.closed || server.socket.writableLength > 0);
       const sentBefore = await counted(agent, 'hostfeed_sse_events_sent_total');
 
-      await untilTrue('the stuck client cut', async () => cut);
+      await untilTrue('the stuck client cut', async () => server.closed);
       expect(await counted(agent, 'hostfeed_sse_clients_cut_total', 'stall')).toBe(1);
       expect(await counted(agent, 'hostfeed_sse_clients_cut_total', 'slow')).toBe(0);
       // No event was written to it (or anyone) since its replay: the write that found it stalled was a heartbeat.
