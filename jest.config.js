@@ -10,8 +10,9 @@ const project = (name) => ({
   roots: [`<rootDir>/test/${name}`],
   testMatch: ['**/*.test.ts'],
   globalSetup: '<rootDir>/test/setup/debian-packages.ts',
-  // Type-checking is `npm run typecheck` (part of `npm test`), once for the whole tree; ts-jest only transpiles.
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }] },
+  // Type-checking is `npm run typecheck` (part of `npm test`), once for the whole tree; ts-jest only transpiles. The
+  // viewer's plain ES modules (what the browser runs) are turned into CommonJS the same way, so that unit tests load them.
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }], '/viewer/[^/]+\\.js$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }] },
 });
 
 module.exports = {
