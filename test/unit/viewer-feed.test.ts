@@ -69,10 +69,15 @@ async function connect(ringSize = 1024) {
   return { source, received, missed: () => statuses.at(-1)?.missed ?? 0, resumeFrom: () => source.url.searchParams.get('lastEventId') };
 }
 
+/** Connects to an agent whose snapshot is at `id` (of boot ab12). */
+function connectAt(id: string) {
+  snapshot = answering({ boot: 'ab12', id, latest: {}, failing: {} });
+  return connect();
+}
+
 describe('the missed-event count, read from the ids', () => {
   it('is 0 while the seqs after the hello run on by one, whatever the topics', async () => {
-    snapshot = answering({ boot: 'ab12', id: 'ab12-40', latest: {}, failing: {} });
-    const { source, missed } = await connect();
+    const { source, missed } = await connectAt('ab12-40');
     source.emit('hello', 'ab12-0', HELLO);
     TOPICS.forEach((topic, i) => source.emit(topic, `ab12-${i + 1}`));
     source.emit('collector-error', 'ab12-5', { collector: 'disk' });
@@ -81,8 +86,7 @@ describe('the missed-event count, read from the ids', () => {
   });
 
   it('counts the seqs skipped between two events, collector errors included in the sequence', async () => {
-    snapshot = answering({ boot: 'ab12', id: 'ab12-40', latest: {}, failing: {} });
-    const { source, missed } = await connect();
+    const { source, missed } = await connectAt('ab12-40');
     source.emit('hello', 'ab12-40', HELLO);
     source.emit('cpu', 'ab12-41');
     source.emit('memory', 'ab12-44'); // 42 and 43 never came
@@ -93,8 +97,7 @@ describe('the missed-event count, read from the ids', () => {
   });
 
   it('counts what a hello skips when the stream came back past the page (a reconnection that lost its Last-Event-ID)', async () => {
-    snapshot = answering({ boot: 'ab12', id: 'ab12-10', latest: {}, failing: {} });
-    const { source, missed } = await connect();
+    const { source, missed } = await connectAt('ab12-10');
     source.emit('hello', 'ab12-10', HELLO);
     source.emit('cpu', 'ab12-11');
     // EventSource reconnected by itself: resumed where the page was, nothing is missed...
@@ -108,8 +111,7 @@ describe('the missed-event count, read from the ids', () => {
   });
 
   it('does not count the latest of each topic (seqs at or below the resume point), nor a new boot, as a gap', async () => {
-    snapshot = answering({ boot: 'ab12', id: 'ab12-30', latest: {}, failing: {} });
-    const { source, missed } = await connect();
+    const { source, missed } = await connectAt('ab12-30');
     source.emit('hello', 'ab12-30', HELLO);
     // A fresh start: the newest event of each topic, numbered at or below the hello's.
     for (const [topic, seq] of [['load', 21], ['disk', 25], ['memory', 29], ['cpu', 30]] as const) source.emit(topic, `ab12-${seq}`);
