@@ -79,7 +79,7 @@ export async function startAgent(config: Config, options: StartOptions): Promise
     eventsEndpoint(context),
     viewerEndpoint(context),
   ];
-  const server = createAgentServer(createApp(endpoints, logger, config.trustProxy), tls, logger);
+  const server = createAgentServer(createApp(endpoints, logger, config.trustProxy), tls, config.server, logger);
   capConnections(server, config.server.maxConnections, logger, context.metrics);
   // One teardown for a failed start and for stop: nothing of the agent may outlive either.
   const release = () => {

@@ -147,6 +147,10 @@ export const configSchema = z.strictObject({
        * the rest, inside the open-file limits of a systemd service (524,288) or a container (1,048,576).
        */
       maxConnections: positiveWhole('connections').default(10240),
+      /** A client gets this long to send its request's headers (slowloris), and is answered 408 and closed after it. */
+      headersTimeout: durationSchema(MAX_SAMPLE_TIMEOUT).prefault('10s'),
+      /** And this long for its whole request (GETs have no body; a body that trickles in is cut the same way). */
+      requestTimeout: durationSchema(MAX_SAMPLE_TIMEOUT).prefault('30s'),
     })
     .prefault({}),
   /** Proxies whose X-Forwarded-For names the client (for sse.maxClientsPerAddress); none by default. */
@@ -242,6 +246,10 @@ export function parseConfig(raw: unknown, origin: string): Config {
     throw new ConfigError([
       `${origin}: sse.maxClients: expected at most server.maxConnections - ${CONNECTIONS_BEYOND_SSE} (${most}), so that /metrics and /healthz still get in; got ${sse.maxClients}`,
     ]);
+  }
+  // Node refuses to start a server whose headers may take longer than the whole request.
+  if (server.headersTimeout > server.requestTimeout) {
+    throw new ConfigError([`${origin}: server.headersTimeout: expected at most server.requestTimeout (${server.requestTimeout} ms), got ${server.headersTimeout} ms`]);
   }
   return result.data;
 }

@@ -181,12 +181,16 @@ export const snapshotSchema = z.strictObject({
 });
 export type Snapshot = z.infer<typeof snapshotSchema>;
 
-/** JSON Schema (draft 2020-12) of every event type's `data`, keyed by event type: served at /api/schema. */
-export function eventsJsonSchema(): Record<string, unknown> {
+/**
+ * JSON Schema (draft 2020-12) of each event type's `data`, keyed by event type: served at /api/schema. `topics`: those
+ * the agent samples; the events of any other topic, which it never sends, are left out.
+ */
+export function eventsJsonSchema(topics: readonly Topic[] = TOPICS): Record<string, unknown> {
+  const sent = Object.entries(eventSchemas).filter(([type]) => !(TOPICS as readonly string[]).includes(type) || (topics as readonly string[]).includes(type));
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     title: 'hostfeed SSE events',
     description: 'The JSON `data` of each SSE event type of GET /events, keyed by the SSE `event:` field',
-    $defs: Object.fromEntries(Object.entries(eventSchemas).map(([type, schema]) => [type, z.toJSONSchema(schema)])),
+    $defs: Object.fromEntries(sent.map(([type, schema]) => [type, z.toJSONSchema(schema)])),
   };
 }

@@ -97,6 +97,7 @@ export function createFeed(schedules: CollectorSchedule[], options: FeedOptions)
   const { freshnessMs, idleGraceMs, baselineGapMs = BASELINE_GAP_MS, now = Date.now } = options;
   const items$ = new Subject<FeedItem>();
   const stop$ = new Subject<void>();
+  let stopped = false;
   const states = new Map<Topic, TopicState>(
     schedules.map((schedule) => {
       const topic = schedule.collector.topic;
@@ -167,7 +168,9 @@ export function createFeed(schedules: CollectorSchedule[], options: FeedOptions)
       exhaustMap(() => sampleNow(state)),
       ignoreElements(),
       takeUntil(stop$),
-      share({ resetOnRefCountZero: () => timer(idleGraceMs) }),
+      // Stopping completes the ticking and lets its subscribers go, which would start the grace: a timer that held an
+      // embedding process for up to idleGrace after stop().
+      share({ resetOnRefCountZero: () => (stopped ? of(true) : timer(idleGraceMs)) }),
     ));
 
   return {
@@ -188,6 +191,7 @@ export function createFeed(schedules: CollectorSchedule[], options: FeedOptions)
     },
     live: (topic) => liveOf(stateOf(topic)),
     stop: () => {
+      stopped = true;
       stop$.next();
       items$.complete();
     },

@@ -11,14 +11,24 @@ import type { TlsCredentials } from './tls';
 
 export type AgentServer = HttpServer | HttpsServer;
 
-const LIMITS: ServerOptions = {
-  // Request line and headers together: larger answers 431. Node's default, fixed here so NODE_OPTIONS cannot raise it;
-  // room for a Basic header and the cookies browsers send to localhost from any other local app.
-  maxHeaderSize: 16 * 1024,
-  // A client gets this long to send its headers (slowloris), and its whole request (GETs have no body).
-  headersTimeout: 10_000,
-  requestTimeout: 30_000,
-};
+/** How long a client gets to send its request (config.server's headersTimeout and requestTimeout). */
+export interface RequestTimeouts {
+  headersTimeout: number;
+  requestTimeout: number;
+}
+
+function limits({ headersTimeout, requestTimeout }: RequestTimeouts): ServerOptions {
+  return {
+    // Request line and headers together: larger answers 431. Node's default, fixed here so NODE_OPTIONS cannot raise
+    // it; room for a Basic header and the cookies browsers send to localhost from any other local app.
+    maxHeaderSize: 16 * 1024,
+    headersTimeout,
+    requestTimeout,
+    // Node enforces both only when it checks its connections, every 30 s by default: a 10 s header timeout then cut a
+    // slowloris client after up to 40 s. Checked every headersTimeout, a client is cut within twice its timeout.
+    connectionsCheckingInterval: headersTimeout,
+  };
+}
 
 /** Accept errors are logged at most this often: under EMFILE they come with every connection attempt. */
 const ACCEPT_ERROR_LOG_MS = 10_000;
@@ -43,8 +53,9 @@ const CONNECT_REFUSAL = (() => {
  */
 const KEEP_ALIVE_MS = 75_000;
 
-export function createAgentServer(app: RequestListener, tls: TlsCredentials | undefined, logger: Logger): AgentServer {
-  const server: AgentServer = tls ? createHttps({ ...LIMITS, ...tls }, app) : createHttp(LIMITS, app);
+export function createAgentServer(app: RequestListener, tls: TlsCredentials | undefined, timeouts: RequestTimeouts, logger: Logger): AgentServer {
+  const options = limits(timeouts);
+  const server: AgentServer = tls ? createHttps({ ...options, ...tls }, app) : createHttp(options, app);
   server.keepAliveTimeout = KEEP_ALIVE_MS;
 
   // Node hands CONNECT to this event and, without a listener, closes the socket with no answer at all.

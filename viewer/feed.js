@@ -53,8 +53,7 @@ async function backfillPoint(base, ringSize) {
   try {
     const response = await fetch(new URL('api/snapshot', base));
     if (!response.ok) return '';
-    /** @type {import('../agent/events').Snapshot} */
-    const snapshot = await response.json();
+    const snapshot = /** @type {import('../agent/events').Snapshot} */ (await response.json());
     const point = parseEventId(snapshot.id);
     return point ? `${point.boot}-${Math.max(0, point.seq - ringSize + BACKFILL_MARGIN)}` : '';
   } catch {
@@ -100,7 +99,7 @@ export function connectFeed(base, ringSize, handlers, onStatus) {
     position = next;
   };
 
-  /** @param {EventType} type @param {MessageEvent<string>} event */
+  /** @param {EventType} type @param {{ data: string, lastEventId: string }} event an SSE message event */
   const receive = (type, event) => {
     lastEventAt = Date.now();
     const data = JSON.parse(event.data);
@@ -134,7 +133,7 @@ export function connectFeed(base, ringSize, handlers, onStatus) {
     if (resumeId) url.searchParams.set('lastEventId', resumeId);
     source = new EventSource(url);
     for (const type of /** @type {EventType[]} */ (Object.keys(handlers))) {
-      source.addEventListener(type, (event) => receive(type, /** @type {MessageEvent<string>} */ (event)));
+      source.addEventListener(type, (event) => receive(type, /** @type {MessageEvent} */ (event)));
     }
     // EventSource's own `error`: the stream failed; it retries by itself unless it is CLOSED.
     source.addEventListener('error', () => {

@@ -58,7 +58,8 @@ export function formatDuration(ms) {
 
 /** @param {number} ts ms since the epoch -> local wall-clock time "14:03:07" (or "14:03") @param {boolean} [seconds] */
 export function formatClock(ts, seconds = true) {
-  return new Date(ts).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: seconds ? '2-digit' : undefined, hour12: false });
+  // hourCycle h23, not hour12: false, which en-US resolves to h24 and shows a minute past midnight as "24:01".
+  return new Date(ts).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: seconds ? '2-digit' : undefined, hourCycle: 'h23' });
 }
 
 /**

@@ -73,7 +73,7 @@ export function eventsEndpoint({ config, feed, boot, version, source, inventory,
   });
   const admission = createStreamAdmission(config.sse, logger);
   if (metrics) registerSseMetrics(metrics, hub.stats, admission.refused);
-  const schema = eventsJsonSchema();
+  const schema = eventsJsonSchema(feed.topics);
   const router = Router();
 
   const allowCors = corsHandler(config.cors);

@@ -11,7 +11,8 @@ import { startTestAgent, stopTestAgents } from '../helpers/agent';
 import { runCli, startCli, type RunningCli } from '../helpers/cli';
 import { parseExposition } from '../helpers/exposition';
 import { closeAfterEach, isEvent } from '../helpers/sse-stream';
-import { untilTrue } from '../helpers/until';
+import { HANG_GUARD_MS, untilTrue } from '../helpers/until';
+import { watchWorkers, type WorkerWatch } from '../helpers/workers';
 
 const PASSWORD = 'correct horse battery staple';
 // Cost 4, bcrypt's least: these tests are about what is around bcrypt; one below checks a real config's cost 10.
@@ -174,6 +175,41 @@ describe('the bcrypt cache under a flood', () => {
     // A hang guard: a cost-10 comparison takes a good second on a loaded 2-core machine, and this one hashes too.
     60_000,
   );
+});
+
+describe('the bcrypt worker crashing', () => {
+  let workers: WorkerWatch;
+  beforeEach(() => (workers = watchWorkers()));
+  afterEach(() => workers.restore());
+
+  it('is replaced: the check it was running and those after it are answered 200 or 401, none waits for ever', async () => {
+    const bob = { name: 'bob', password: 'through the looking glass' };
+    const agent = await startTestAgent({ auth: { basic: { alice: ALICE_HASH, [bob.name]: hashSync(bob.password, 4) } } });
+    const url = `${agent.url}/api/snapshot`;
+    // Bounded, so that a check nobody answers fails here rather than at the test's timeout.
+    const status = async (authorization: string) => (await fetch(url, { headers: { Authorization: authorization }, signal: AbortSignal.timeout(HANG_GUARD_MS) })).status;
+    // The first Basic check starts the worker.
+    expect(await status(basic('alice', 'guess 1'))).toBe(401);
+    expect(workers.started).toHaveLength(1);
+
+    // The next check posted to it finds a message ahead of it that makes bcryptjs throw (a password that is no
+    // string), which ends the worker: a crash, as a bug would, with that check still owed.
+    const [worker] = workers.started;
+    const post = worker!.postMessage.bind(worker);
+    worker!.postMessage = (message: unknown) => {
+      worker!.postMessage = post;
+      post({ id: -1, password: undefined, hash: ALICE_HASH });
+      post(message);
+    };
+    // Credentials new to the cache, so that each one is a bcrypt check; one client, so they run one at a time.
+    const during = await Promise.all([status(ALICE), status(basic('alice', 'guess 2')), status(basic(bob.name, bob.password))]);
+    expect(during).toEqual([200, 401, 200]);
+    expect(workers.started).toHaveLength(2);
+    expect(await status(basic('alice', 'guess 3'))).toBe(401);
+    expect(await status(basic(bob.name, 'guess 4'))).toBe(401);
+    expect(await metric(agent, 'hostfeed_auth_refused_total', { reason: 'busy' })).toBe(0);
+    expect(await metric(agent, 'hostfeed_auth_bcrypt_comparisons_total')).toBe(6);
+  });
 });
 
 describe('the command', () => {

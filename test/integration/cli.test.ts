@@ -37,7 +37,6 @@ async function waitForHealthy(url: string): Promise<{ status: number; body: unkn
       return res.status;
     },
     (status) => status === 200,
-    20_000,
   );
   return seen;
 }

@@ -1,10 +1,10 @@
 /**
  * /metrics of the real agent on the fixture /proc tree, against test/fixtures/metrics/e2e-output.txt, as
- * node_exporter's end-to-end test. Regenerate after an intended change with
+ * node_exporter's end-to-end test. Auth is on, so that its families are served (and documented) too. Regenerate after
+ * an intended change with
  *   UPDATE_GOLDEN=1 npx jest test/integration/metrics-golden
  * and review the diff.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startAgent, type RunningAgent } from '../../agent/agent';
 import { parseConfig } from '../../agent/config';
@@ -12,10 +12,13 @@ import { silentLogger } from '../../agent/logger';
 import { createProcfsSource, type StatfsResult } from '../../agent/sources/procfs/source';
 import type { Source } from '../../agent/sources/types';
 import { waitForUrl } from '../../bench/processes';
-import { GOLDEN, NON_DETERMINISTIC } from '../helpers/golden';
+import { parseExposition } from '../helpers/exposition';
+import { deterministic, expectGolden, GOLDEN, NON_DETERMINISTIC } from '../helpers/golden';
+import { misdocumented, undocumented } from '../helpers/metrics-docs';
 import { HANG_GUARD_MS } from '../helpers/until';
 
 const PROC = join(__dirname, '../fixtures/proc');
+const TOKEN = 'the-golden-files-token';
 
 /** statfs as a fixture: the root filesystem of the capture, and a mount that refuses (EACCES). */
 async function fakeStatfs(path: string): Promise<StatfsResult> {
@@ -43,15 +46,6 @@ function fixtureSource(): Source {
   };
 }
 
-function familyNameOf(line: string): string {
-  return line.startsWith('# ') ? line.split(' ')[2]! : /^[^{ ]+/.exec(line)![0];
-}
-
-function deterministic(text: string): string {
-  const kept = text.split('\n').filter((line) => line && !NON_DETERMINISTIC.test(familyNameOf(line).replace(/_(bucket|sum|count)$/, '')));
-  return `${kept.join('\n')}\n`;
-}
-
 describe('/metrics on the fixture /proc tree', () => {
   let agent: RunningAgent;
 
@@ -59,15 +53,23 @@ describe('/metrics on the fixture /proc tree', () => {
     // The longest sample timeout: a loaded machine must not turn a slow first sample into a collector error.
     const patient = { timeout: '10s' };
     const collectors = { cpu: patient, memory: patient, disk: patient, load: patient };
-    agent = await startAgent(parseConfig({ port: 0, host: '127.0.0.1', collectors }, 'golden'), { logger: silentLogger(), source: fixtureSource() });
+    const auth = { token: TOKEN };
+    agent = await startAgent(parseConfig({ port: 0, host: '127.0.0.1', collectors, auth }, 'golden'), { logger: silentLogger(), source: fixtureSource() });
     await waitForUrl(`${agent.url}/healthz`, HANG_GUARD_MS);
   });
 
   afterAll(() => agent.stop());
 
+  const scrape = async () => (await fetch(`${agent.url}/metrics`, { headers: { Authorization: `Bearer ${TOKEN}` } })).text();
+
   it('matches the golden file', async () => {
-    const actual = deterministic(await (await fetch(`${agent.url}/metrics`)).text());
-    if (process.env.UPDATE_GOLDEN === '1') writeFileSync(GOLDEN, actual);
-    expect(actual).toBe(readFileSync(GOLDEN, 'utf8'));
+    expectGolden(GOLDEN, deterministic(await scrape()));
+  });
+
+  it('serves the families the golden file leaves out (the clock\'s, the process\'s) as docs/metrics.md documents them', async () => {
+    const live = [...parseExposition(await scrape()).values()].filter((family) => NON_DETERMINISTIC.test(family.name));
+    expect(live.map((family) => family.name)).toEqual(expect.arrayContaining(['node_time_seconds', 'process_cpu_seconds_total', 'nodejs_eventloop_lag_seconds']));
+    expect(undocumented(live)).toEqual([]);
+    expect(misdocumented(live)).toEqual([]);
   });
 });

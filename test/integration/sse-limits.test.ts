@@ -4,11 +4,13 @@
  */
 import { connect, type Socket } from 'node:net';
 import { EventSource } from 'eventsource';
+import type { RunningAgent } from '../../agent/agent';
 import type { MountReading } from '../../agent/sources/types';
 import { startTestAgent, stopTestAgents } from '../helpers/agent';
 import { createFakeSource, FAKE_MOUNT } from '../helpers/fake-source';
 import { sseMetrics, waitForMetrics } from '../helpers/sse-metrics';
 import { closeAfterEach, isEvent, seqOf } from '../helpers/sse-stream';
+import { until, untilTrue } from '../helpers/until';
 
 const { open, track } = closeAfterEach();
 afterEach(stopTestAgents);
@@ -63,6 +65,59 @@ describe('a client that does not read', () => {
     expect(cut).toMatchObject({ clients: 1, cutSlow: 0 });
     const seenAtCut = fast.events('disk').length;
     await fast.waitFor(isEvent('disk'), seenAtCut + 10);
+  });
+});
+
+describe('a client that stopped reading, with nothing but heartbeats to send', () => {
+  /** The agent's hostfeed_sse_* counters, read in-process: a scrape would wait on the disk read this test holds. */
+  async function counted(agent: RunningAgent, name: string, reason?: string): Promise<number> {
+    const { values } = await agent.context.metrics!.getSingleMetric(name)!.get();
+    return values.find((v) => reason === undefined || v.labels.reason === reason)?.value ?? 0;
+  }
+
+  it('is cut by the heartbeat written stallTimeout after its backlog began', async () => {
+    // Disk events of 2000 mounts (about half a megabyte each), and a disk read the test can hold.
+    const mounts: MountReading[] = Array.from({ length: 2000 }, (_, i) => ({ ...FAKE_MOUNT, mountpoint: `/srv/volume-${i}`, device: `/dev/vd${i}` }));
+    const fake = createFakeSource();
+    let release: (() => void) | undefined;
+    const held = () => new Promise<void>((resolve) => (release = resolve));
+    let holding = false;
+    const source = { ...fake.source, mounts: async () => (holding && (await held()), mounts) };
+    const agent = await startTestAgent(
+      // Live disk sampling once an hour, its read held for longer than the test: after its replay, the client is
+      // sent nothing but heartbeats.
+      { collectors: { disk: { interval: '1h', timeout: '1m' } }, sse: { heartbeat: '100ms', stallTimeout: '300ms', maxBufferedBytes: 1024 ** 3 } },
+      source,
+    );
+    // The agent's end of each connection, by the client's port, with whether it has closed (watched from the start:
+    // the cut may come before the test looks).
+    const accepted = new Map<number, { socket: Socket; closed: boolean }>();
+    agent.server.on('connection', (socket: Socket) => {
+      const entry = { socket, closed: false };
+      accepted.set(socket.remotePort!, entry);
+      socket.once('close', () => (entry.closed = true));
+    });
+    try {
+      // 16 disk events in the replay ring, about 8 MB: more than a loopback connection whose reader reads nothing
+      // takes into its kernel buffers (checked below, as a condition: some bytes are left unsent).
+      for (let i = 0; i < 16; i++) await agent.feed.read('disk', 0);
+      holding = true;
+
+      const stuck = await stuckClient(agent.url, `/events?topics=disk&lastEventId=${agent.context.boot}-0`);
+      const server = (await until('the stuck client accepted', async () => accepted.get(stuck.localPort!), (entry) => entry !== undefined))!;
+      // Bytes the kernel would not take (or already cut for them, which the counters below tell).
+      await untilTrue('the replay to outgrow the kernel buffers', async () => server.closed || server.socket.writableLength > 0);
+      const sentBefore = await counted(agent, 'hostfeed_sse_events_sent_total');
+
+      await untilTrue('the stuck client cut', async () => server.closed);
+      expect(await counted(agent, 'hostfeed_sse_clients_cut_total', 'stall')).toBe(1);
+      expect(await counted(agent, 'hostfeed_sse_clients_cut_total', 'slow')).toBe(0);
+      // No event was written to it (or anyone) since its replay: the write that found it stalled was a heartbeat.
+      expect(await counted(agent, 'hostfeed_sse_events_sent_total')).toBe(sentBefore);
+    } finally {
+      holding = false;
+      release?.();
+    }
   });
 });
 

@@ -13,6 +13,7 @@ import { createFairQueue } from '../../agent/auth/fair-queue';
 import { BoundedLru } from '../../agent/auth/lru';
 import { ConfigError, loadConfig, parseConfig } from '../../agent/config';
 import type { AgentContext } from '../../agent/context';
+import { watchWorkers } from '../helpers/workers';
 
 // Cost 4, bcrypt's least: these tests are about the logic around bcrypt, not its cost.
 const ALICE_HASH = hashSync('wonderland', 4);
@@ -208,6 +209,38 @@ describe('the bcrypt worker', () => {
     await expect(pending).rejects.toThrow('closed');
     await expect(checker.compare('wonderland', ALICE_HASH)).resolves.toBe(true);
     checker.close();
+  });
+
+  it('answers what a crashed worker owed on a fresh one, and refuses only the comparison that crashed two', async () => {
+    const workers = watchWorkers();
+    const checker = createBcryptChecker();
+    try {
+      // A password that is no string makes bcryptjs throw inside the worker, which ends it: a crash, as a bug would.
+      const crashing = checker.compare(undefined as unknown as string, ALICE_HASH);
+      const behind = [checker.compare('wonderland', ALICE_HASH), checker.compare('looking glass', ALICE_HASH)];
+      await expect(crashing).rejects.toThrow('bcrypt worker failed: Illegal arguments: undefined, string');
+      await expect(Promise.all(behind)).resolves.toEqual([true, false]);
+      await expect(checker.compare('wonderland', ALICE_HASH)).resolves.toBe(true);
+      // The first worker and the one the crashing comparison was tried again on, then the one that answered.
+      expect(workers.started).toHaveLength(3);
+    } finally {
+      checker.close();
+      workers.restore();
+    }
+  });
+
+  it('answers the comparison a worker was killed under on a fresh one', async () => {
+    const workers = watchWorkers();
+    const checker = createBcryptChecker();
+    try {
+      const answer = checker.compare('wonderland', ALICE_HASH);
+      await workers.started[0]!.terminate();
+      await expect(answer).resolves.toBe(true);
+      expect(workers.started).toHaveLength(2);
+    } finally {
+      checker.close();
+      workers.restore();
+    }
   });
 });
 

@@ -131,6 +131,11 @@ describe('config errors name the key path and what was expected', () => {
     ],
     ['viewer.agents more than a page holds', { viewer: { agents: Array.from({ length: 17 }, (_, i) => `http://web-${i}:9780`) } }, 'agent.config.json: viewer.agents: expected at most 16 addresses, as many as a page shows, got ["http://web-0:9780","http://web-1:9780","http://web-2:97...'],
     [
+      'headers given longer than the whole request',
+      { server: { headersTimeout: '40s' } },
+      'agent.config.json: server.headersTimeout: expected at most server.requestTimeout (30000 ms), got 40000 ms',
+    ],
+    [
       'SSE leaving no room for scrapes',
       { sse: { maxClients: 1000 }, server: { maxConnections: 1000 } },
       'agent.config.json: sse.maxClients: expected at most server.maxConnections - 64 (936), so that /metrics and /healthz still get in; got 1000',

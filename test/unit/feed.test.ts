@@ -187,14 +187,21 @@ describe('feed: live sampling follows its subscribers', () => {
     expect(feed.status().find((s) => s.topic === 'load')).toMatchObject({ lastSuccess: false, errorsTotal: 1 });
   });
 
-  it('stop() ends live ticking and completes the stream', async () => {
+  it('stop() ends live ticking and completes the stream, leaving no timer at once (no grace, live topic or not)', async () => {
     const fake = createFakeSource();
-    start({ collector: createLoadCollector(fake.source), intervalMs: 10, timeoutMs: 1000 });
+    start(
+      { collector: createLoadCollector(fake.source), intervalMs: 10, timeoutMs: 1000 },
+      { collector: createMemoryCollector(fake.source), intervalMs: 10, timeoutMs: 1000 },
+    );
     watch('load');
+    // memory in its grace, load live.
+    watch('memory').unsubscribe();
     await jest.advanceTimersByTimeAsync(20);
     let completed = false;
     feed.items$.subscribe({ complete: () => (completed = true) });
     feed.stop();
+    // A timer left now would hold an embedding process until it fired.
+    expect(jest.getTimerCount()).toBe(0);
     const readsAtStop = fake.reads.load;
     await jest.advanceTimersByTimeAsync(GRACE_MS);
     expect(fake.reads.load).toBe(readsAtStop);
