@@ -66,16 +66,11 @@ function reason(err: unknown): string {
 const FIXED_FILE_MAX_BYTES = 512 * 1024;
 const GROWING_FILE_MAX_BYTES = 4 * 1024 * 1024;
 
-async function readText(path: string, maxBytes = GROWING_FILE_MAX_BYTES): Promise<string> {
-  try {
-    return await readCapped(path, maxBytes);
-  } catch (err) {
-    throw new Error(`couldn't read ${path}: ${reason(err)}`, { cause: err });
-  }
-}
+/** A file read once (os-release, cpuinfo, domainname): each caller falls back on any failure, so none is wrapped. */
+const readOnce = (path: string): Promise<string> => readCapped(path, GROWING_FILE_MAX_BYTES);
 
 /** Reads and parses one file; a parse failure names the file too. */
-async function readParsed<T>(path: string, parse: (text: string) => T, readFile: (path: string) => Promise<string> = readText): Promise<T> {
+async function readParsed<T>(path: string, parse: (text: string) => T, readFile: (path: string) => Promise<string>): Promise<T> {
   const text = await readFile(path);
   try {
     return parse(text);
@@ -131,7 +126,7 @@ export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
   async function readDistro(): Promise<string> {
     for (const path of osReleasePaths) {
       try {
-        const pretty = parseOsRelease(await readText(path)).PRETTY_NAME;
+        const pretty = parseOsRelease(await readOnce(path)).PRETTY_NAME;
         if (pretty) return pretty;
       } catch {
         // try the next file, then fall back to the kernel's name
@@ -142,7 +137,7 @@ export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
 
   async function readDomainname(): Promise<string> {
     try {
-      return (await readText(`${root}/sys/kernel/domainname`)).trim() || '(none)';
+      return (await readOnce(`${root}/sys/kernel/domainname`)).trim() || '(none)';
     } catch {
       return '(none)'; // what the kernel itself reports when no NIS domain is set
     }
@@ -150,7 +145,7 @@ export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
 
   async function readCpuModel(): Promise<string> {
     try {
-      const model = parseCpuinfoModel(await readText(`${root}/cpuinfo`));
+      const model = parseCpuinfoModel(await readOnce(`${root}/cpuinfo`));
       if (model) return model;
     } catch {
       // fall back below
