@@ -190,8 +190,49 @@ describe('the statfs thread', () => {
     const thread = startStatfsThread();
     const { bsize, blocks, files } = statfsSync('/');
     expect(await thread.statfs('/')).toMatchObject({ bsize, blocks, files });
-    await expect(thread.statfs('/nonexistent-hostfeed')).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(thread.statfs('/nonexistent-hostfeed')).rejects.toMatchObject({
+      code: 'ENOENT',
+      message: "ENOENT: no such file or directory, statfs '/nonexistent-hostfeed'",
+    });
     thread.close();
+    await exitHoldersEnded();
+  });
+
+  it('runs one call at a time: a second call while one runs is refused, and the first still answered', async () => {
+    const thread = startStatfsThread();
+    const [first, second] = [thread.statfs('/'), thread.statfs('/')];
+    await expect(second).rejects.toThrow('a statfs thread runs one call at a time');
+    expect((await first).bsize).toBe(statfsSync('/').bsize);
+    thread.close();
+    await exitHoldersEnded();
+  });
+
+  it('holds the exit until it has ended, without keeping the process alive', async () => {
+    // Node's documented way for a thread not to keep the event loop running is unref(), which nothing else shows.
+    const { Worker }: typeof import('node:worker_threads') = require('node:worker_threads');
+    const unref = jest.spyOn(Worker.prototype, 'unref');
+    try {
+      const thread = startStatfsThread();
+      expect(unref).toHaveBeenCalledTimes(1);
+      await thread.ready;
+      let ended = false;
+      void exitHoldersEnded().then(() => (ended = true));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(ended).toBe(false);
+      thread.close();
+      await exitHoldersEnded();
+    } finally {
+      unref.mockRestore();
+    }
+  });
+
+  it('ended before it ran: its call is answered with an error, and it counts as ready (nothing waits for ever)', async () => {
+    const thread = startStatfsThread();
+    // The worker takes milliseconds to start: the call is still queued when the thread ends.
+    const call = thread.statfs('/');
+    thread.close();
+    await expect(call).rejects.toThrow('statfs thread exited');
+    await thread.ready;
     await exitHoldersEnded();
   });
 });
