@@ -146,7 +146,11 @@ describe('parseMeminfo', () => {
   });
 
   it('skips a line that does not read as "Key: number [kB]"', () => {
-    expect(parseMeminfo('MemTotal: 10 kB\nbroken line\nOdd: 5 MB\nMemFree: 4 kB\n')).toEqual({ MemTotal: 10240, MemFree: 4096 });
+    expect(parseMeminfo('MemTotal: 10 kB\nbroken line\nOdd: 5 MB\nTwo words: 3 kB\nMemFree: 4 kB\n')).toEqual({ MemTotal: 10240, MemFree: 4096 });
+  });
+
+  it('takes any run of whitespace between the fields, as node_exporter (strings.Fields) does', () => {
+    expect(parseMeminfo('MemTotal:10  kB \nMemFree:\t4\tkB\nHugePages_Free: 2 \n')).toEqual({ MemTotal: 10240, MemFree: 4096, HugePages_Free: 2 });
   });
 
   it('throws on a file without a positive MemTotal (garbage would read as a host with 0 B), naming the line', () => {
@@ -242,6 +246,12 @@ describe('parseDiskstats', () => {
     expect(vdb).toMatchObject({ device: 'vdb', minor: 16, discardTimeMs: 30, flushRequests: 55, flushTimeMs: 66 });
   });
 
+  it('skips a line with a counter no kernel prints (negative, fractional)', () => {
+    const good = '   8       0 sda 1 2 3 4 5 6 7 8 9 10 11';
+    const lines = [good, '   8       1 sda1 1 2 3 4 5 6 7 8 9 10 -11', '   8       2 sda2 1 2 3 4.5 5 6 7 8 9 10 11', '  -8       3 sda3 1 2 3 4 5 6 7 8 9 10 11'];
+    expect(parseDiskstats(lines.join('\n')).map((d) => d.device)).toEqual(['sda']);
+  });
+
   it('skips blank, short, odd-length and non-numeric lines, and reads the first 20 columns of a longer one', () => {
     const disks = parseDiskstats(edge('diskstats-odd'));
     expect(disks.map((d) => d.device)).toEqual(['sdb', 'sde']);
@@ -306,6 +316,17 @@ describe('parseMountinfo', () => {
     expect(at('/srv/tab\tand\\slash')[0]!.fstype).toBe('tmpfs'); // none
   });
 
+  it('skips a line cut short after the separator, or with a device number that is not major:minor', () => {
+    const good = '20 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw';
+    const lines = [good, '21 20 8:2 / /cut rw - ext4 /dev/sda2', '22 20 8:3x / /bad rw - ext4 /dev/sda3 rw', '23 20 x8:4 / /bad2 rw - ext4 /dev/sda4 rw', '24 20 8 / /bad3 rw - ext4 /dev/sda5 rw'];
+    expect(parseMountinfo(lines.join('\n')).map((m) => m.mountpoint)).toEqual(['/']);
+  });
+
+  it('undoes an escape followed by a digit as three octal digits only', () => {
+    const [mount] = parseMountinfo('20 1 8:1 / /mnt/disk\\0402 rw - ext4 /dev/sda1 rw');
+    expect(mount!.mountpoint).toBe('/mnt/disk 2');
+  });
+
   it('keeps an empty mount source empty instead of shifting the super options into it', () => {
     expect(at('/home/user/fuse')[0]).toMatchObject({ fstype: 'fuse.sshfs', device: '', superOptions: ['rw', 'user_id=0'] });
   });
@@ -320,8 +341,14 @@ describe('parseCpuinfoModel', () => {
     expect(parseCpuinfoModel(proc('cpuinfo'))).toBe('AMD EPYC');
   });
 
-  it('gives null where the architecture prints none (arm64 style)', () => {
+  it('gives null where the architecture prints none (arm64 style), or names none', () => {
     expect(parseCpuinfoModel('processor\t: 0\nBogoMIPS\t: 50.00\nCPU part\t: 0xd0c\n')).toBeNull();
+    expect(parseCpuinfoModel('processor\t: 0\nmodel name\t: \n')).toBeNull();
+  });
+
+  it('takes the first "model name", whatever the whitespace around its colon', () => {
+    expect(parseCpuinfoModel('processor : 0\nmodel name  :  Example CPU @ 2.00GHz \nmodel name: Other\n')).toBe('Example CPU @ 2.00GHz');
+    expect(parseCpuinfoModel('model name: Other\n')).toBe('Other');
   });
 });
 
