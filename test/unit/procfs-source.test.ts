@@ -254,6 +254,28 @@ describe('procfs source: mounts() and statfs', () => {
     expect(calls).not.toContain('/var/lib/app');
   });
 
+  it('lists the visible mounts in the order they were mounted: one stacked later comes after those between', async () => {
+    const root = tempRoot({});
+    mkdirSync(join(root, '1'));
+    const lines = [
+      '20 1 8:1 / / rw - ext4 /dev/sda1 rw',
+      '43 20 8:49 / /data rw - ext4 /dev/sdd1 rw',
+      '45 20 0:21 / /proc rw - proc proc rw',
+      '44 43 8:65 / /data ro - xfs /dev/sde1 rw',
+    ];
+    writeFileSync(join(root, '1/mountinfo'), lines.join('\n') + '\n');
+    try {
+      const mounts = await createProcfsSource({ root, statfs: async () => FAKE }).mounts(all);
+      expect(mounts.map((m) => [m.mountpoint, m.device])).toEqual([
+        ['/', '/dev/sda1'],
+        ['/proc', 'proc'],
+        ['/data', '/dev/sde1'],
+      ]);
+    } finally {
+      rmSync(root, { recursive: true });
+    }
+  });
+
   it('reports the visible one of stacked mounts with its own options', async () => {
     const mounts = await createProcfsSource({ root: MOUNTS, statfs: async () => FAKE }).mounts(all);
     expect(mounts.filter((m) => m.mountpoint === '/data')).toEqual([

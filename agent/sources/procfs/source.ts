@@ -51,10 +51,10 @@ export interface ProcfsSourceOptions {
 
 const DEFAULT_OS_RELEASE = ['/etc/os-release', '/usr/lib/os-release'];
 
+/** Every error given here is an Error: the file system's (with its errno code) or a parser's. */
 function reason(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | null)?.code;
-  if (typeof code === 'string') return code;
-  return err instanceof Error ? err.message : String(err);
+  const { code, message } = err as NodeJS.ErrnoException;
+  return typeof code === 'string' ? code : message;
 }
 
 /**
@@ -167,8 +167,8 @@ export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
     diskStats: () => readParsed(`${root}/diskstats`, parseDiskstats, readFixed),
 
     close() {
+      // A file read after this opens again (proc-file.ts): the map may keep them.
       for (const file of hotFiles.values()) file.close();
-      hotFiles.clear();
       mountStatfs.close();
     },
 
