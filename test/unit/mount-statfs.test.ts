@@ -111,11 +111,15 @@ describe('statfs of mounts, timed (fake clock)', () => {
     return box;
   }
 
-  it('lets the mounts behind a slow call go on to another thread long before its timeout', async () => {
+  /** A call that hangs, and one queued behind it, on up to 4 threads. */
+  function hungThenNext(timeoutMs: number) {
     const threads = fakeThreads();
-    const mounts = createMountStatfs({ timeoutMs: 60_000, maxThreads: 4, startThread: threads.startThread });
-    const hung = answerOf(mounts.stat('/hung1'));
-    const next = answerOf(mounts.stat('/d'));
+    const mounts = createMountStatfs({ timeoutMs, maxThreads: 4, startThread: threads.startThread });
+    return { threads, mounts, hung: answerOf(mounts.stat('/hung1')), next: answerOf(mounts.stat('/d')) };
+  }
+
+  it('lets the mounts behind a slow call go on to another thread long before its timeout', async () => {
+    const { threads, mounts, hung, next } = hungThenNext(60_000);
     await jest.advanceTimersByTimeAsync(0);
     expect(threads.started).toEqual(['/hung1']); // one thread, while the call may yet be quick
     await jest.advanceTimersByTimeAsync(1000);
@@ -128,10 +132,7 @@ describe('statfs of mounts, timed (fake clock)', () => {
   });
 
   it('with a timeout shorter than that, the mounts behind go on by the time the slow one times out', async () => {
-    const threads = fakeThreads();
-    const mounts = createMountStatfs({ timeoutMs: 20, maxThreads: 4, startThread: threads.startThread });
-    const hung = answerOf(mounts.stat('/hung1'));
-    const next = answerOf(mounts.stat('/d'));
+    const { mounts, hung, next } = hungThenNext(20);
     await jest.advanceTimersByTimeAsync(19);
     expect([hung.value, next.value]).toEqual([undefined, undefined]);
     await jest.advanceTimersByTimeAsync(1);
