@@ -71,12 +71,118 @@ describe('statfs of mounts on threads of their own', () => {
     mounts.close();
   });
 
-  it('answers calls still running when closed', async () => {
+  it('answers calls still running when closed, and starts none after', async () => {
     const threads = fakeThreads();
     const mounts = createMountStatfs({ timeoutMs: 60_000, maxThreads: 2, startThread: threads.startThread });
     const pending = mounts.stat('/hung1');
     mounts.close();
     expect(await pending).toEqual({ stats: null, error: 'closed' });
+    expect(await mounts.stat('/a')).toEqual({ stats: null, error: 'closed' });
+    expect(threads.started).toEqual([]);
+  });
+
+  it('gives the errno text of a failed statfs, else its code, else its message', async () => {
+    const failures: Record<string, unknown> = {
+      '/denied': Object.assign(new Error("EACCES: permission denied, statfs '/denied'"), { code: 'EACCES' }),
+      '/coded': Object.assign(new Error('Worker terminated due to reaching memory limit: JS heap out of memory'), { code: 'ERR_WORKER_OUT_OF_MEMORY' }),
+      '/exited': new Error('statfs thread exited'),
+      '/odd': 'EIO',
+      '/null': null,
+    };
+    const mounts = createMountStatfs({
+      timeoutMs: 60_000,
+      maxThreads: 1,
+      startThread: () => ({ ready: Promise.resolve(), statfs: (path) => Promise.reject(failures[path]), close: () => undefined }),
+    });
+    const errors = await Promise.all(Object.keys(failures).map(async (path) => (await mounts.stat(path)).error));
+    expect(errors).toEqual(['permission denied', 'ERR_WORKER_OUT_OF_MEMORY', 'statfs thread exited', 'EIO', 'null']);
+    mounts.close();
+  });
+});
+
+describe('statfs of mounts, timed (fake clock)', () => {
+  beforeEach(() => jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate'] }));
+  afterEach(() => jest.useRealTimers());
+
+  /** The answer of a stat once it comes, to look at while the clock stands. */
+  function answerOf(pending: Promise<unknown>): { value?: unknown } {
+    const box: { value?: unknown } = {};
+    void pending.then((value) => (box.value = value));
+    return box;
+  }
+
+  /** A call that hangs, and one queued behind it, on up to 4 threads. */
+  function hungThenNext(timeoutMs: number) {
+    const threads = fakeThreads();
+    const mounts = createMountStatfs({ timeoutMs, maxThreads: 4, startThread: threads.startThread });
+    return { threads, mounts, hung: answerOf(mounts.stat('/hung1')), next: answerOf(mounts.stat('/d')) };
+  }
+
+  it('lets the mounts behind a slow call go on to another thread long before its timeout', async () => {
+    const { threads, mounts, hung, next } = hungThenNext(60_000);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(threads.started).toEqual(['/hung1']); // one thread, while the call may yet be quick
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(next.value).toMatchObject({ stats: { sizeBytes: 4096000 } });
+    expect(hung.value).toBeUndefined();
+    expect(threads.maxLive()).toBe(2);
+    await jest.advanceTimersByTimeAsync(59_000);
+    expect(hung.value).toEqual({ stats: null, error: MOUNT_TIMEOUT });
+    mounts.close();
+  });
+
+  it('with a timeout shorter than that, the mounts behind go on by the time the slow one times out', async () => {
+    const { mounts, hung, next } = hungThenNext(20);
+    await jest.advanceTimersByTimeAsync(19);
+    expect([hung.value, next.value]).toEqual([undefined, undefined]);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(hung.value).toEqual({ stats: null, error: MOUNT_TIMEOUT });
+    expect(next.value).toMatchObject({ stats: { sizeBytes: 4096000 } });
+    mounts.close();
+  });
+
+  it('with every thread busy but none stuck yet, the others wait for one', async () => {
+    const threads = fakeThreads();
+    const mounts = createMountStatfs({ timeoutMs: 60_000, maxThreads: 1, startThread: threads.startThread });
+    void mounts.stat('/hung1');
+    const next = answerOf(mounts.stat('/d'));
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(next.value).toBeUndefined();
+    threads.releases.get('/hung1')!();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(next.value).toMatchObject({ stats: { sizeBytes: 4096000 } });
+    mounts.close();
+  });
+
+  it('closed while calls run: answers them, leaves no timer, and their late returns change nothing', async () => {
+    const threads = fakeThreads();
+    const mounts = createMountStatfs({ timeoutMs: 60_000, maxThreads: 2, startThread: threads.startThread });
+    const pending = [answerOf(mounts.stat('/hung1')), answerOf(mounts.stat('/hung2'))];
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(threads.started).toEqual(['/hung1', '/hung2']);
+    mounts.close();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(pending.map((answer) => answer.value)).toEqual([
+      { stats: null, error: 'closed' },
+      { stats: null, error: 'closed' },
+    ]);
+    expect(jest.getTimerCount()).toBe(0);
+    for (const release of threads.releases.values()) release();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(threads.closed.sort()).toEqual([0, 1]); // each thread ended once
+    expect(threads.started).toHaveLength(2);
+  });
+
+  it('leaves no timer behind once every call has returned, or on close', async () => {
+    const threads = fakeThreads();
+    const mounts = createMountStatfs({ timeoutMs: 60_000, maxThreads: 4, startThread: threads.startThread });
+    await Promise.all(['/a', '/b'].map((path) => mounts.stat(path)));
+    expect(jest.getTimerCount()).toBe(0);
+    void mounts.stat('/hung1');
+    await jest.advanceTimersByTimeAsync(0);
+    expect(jest.getTimerCount()).toBeGreaterThan(0);
+    mounts.close();
+    expect(jest.getTimerCount()).toBe(0);
   });
 });
 
@@ -85,8 +191,49 @@ describe('the statfs thread', () => {
     const thread = startStatfsThread();
     const { bsize, blocks, files } = statfsSync('/');
     expect(await thread.statfs('/')).toMatchObject({ bsize, blocks, files });
-    await expect(thread.statfs('/nonexistent-hostfeed')).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(thread.statfs('/nonexistent-hostfeed')).rejects.toMatchObject({
+      code: 'ENOENT',
+      message: "ENOENT: no such file or directory, statfs '/nonexistent-hostfeed'",
+    });
     thread.close();
+    await exitHoldersEnded();
+  });
+
+  it('runs one call at a time: a second call while one runs is refused, and the first still answered', async () => {
+    const thread = startStatfsThread();
+    const [first, second] = [thread.statfs('/'), thread.statfs('/')];
+    await expect(second).rejects.toThrow('a statfs thread runs one call at a time');
+    expect((await first).bsize).toBe(statfsSync('/').bsize);
+    thread.close();
+    await exitHoldersEnded();
+  });
+
+  it('holds the exit until it has ended, without keeping the process alive', async () => {
+    // Node's documented way for a thread not to keep the event loop running is unref(), which nothing else shows.
+    const { Worker }: typeof import('node:worker_threads') = require('node:worker_threads');
+    const unref = jest.spyOn(Worker.prototype, 'unref');
+    try {
+      const thread = startStatfsThread();
+      expect(unref).toHaveBeenCalledTimes(1);
+      await thread.ready;
+      let ended = false;
+      void exitHoldersEnded().then(() => (ended = true));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(ended).toBe(false);
+      thread.close();
+      await exitHoldersEnded();
+    } finally {
+      unref.mockRestore();
+    }
+  });
+
+  it('ended before it ran: its call is answered with an error, and it counts as ready (nothing waits for ever)', async () => {
+    const thread = startStatfsThread();
+    // The worker takes milliseconds to start: the call is still queued when the thread ends.
+    const call = thread.statfs('/');
+    thread.close();
+    await expect(call).rejects.toThrow('statfs thread exited');
+    await thread.ready;
     await exitHoldersEnded();
   });
 });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openProcFile, readCapped } from '../../agent/sources/procfs/proc-file';
@@ -41,6 +41,17 @@ describe('a /proc file kept open', () => {
     rmSync(path);
   });
 
+  it('reopens a file after a failed read: one past its cap reads again once it is back within', () => {
+    const path = join(dir, 'shrinks');
+    writeFileSync(path, 'z'.repeat(300));
+    const file = openProcFile(path, 200);
+    expect(() => file.read()).toThrow('larger than 200 bytes');
+    truncateSync(path, 100);
+    expect(file.read()).toBe('z'.repeat(100));
+    file.close();
+    rmSync(path);
+  });
+
   it('fails at once on a FIFO put in place of a file, rather than wait for a writer', () => {
     const path = join(dir, 'fifo');
     execFileSync('mkfifo', [path]);
@@ -60,6 +71,15 @@ describe('the cap on a read', () => {
     const atCap = openProcFile(path, 5000);
     expect(atCap.read()).toHaveLength(5000);
     atCap.close();
+    // Caps that the growing buffer reaches exactly (powers of two): a full buffer there is still within the cap.
+    for (const cap of [1 << 15, 1 << 16]) {
+      const exact = join(dir, `exact-${cap}`);
+      writeFileSync(exact, 'w'.repeat(cap));
+      const file = openProcFile(exact, cap);
+      expect(file.read()).toHaveLength(cap);
+      file.close();
+      expect(() => openProcFile(exact, cap - 1).read()).toThrow(`larger than ${cap - 1} bytes`);
+    }
     const under = openProcFile(path, 4999);
     expect(() => under.read()).toThrow('larger than 4999 bytes');
     under.close();

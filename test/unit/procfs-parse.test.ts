@@ -72,8 +72,18 @@ describe('parseStat', () => {
     expect(() => parseStat('cpu  1 2 3 4 5 6 7 8 0 0\n')).toThrow(/no cpuN line/);
   });
 
-  it('throws on a non-numeric counter rather than exporting a wrong value', () => {
-    expect(() => parseStat('cpu0 10 x 3 4\n')).toThrow(/not a number: "x"/);
+  it('reads CPUs numbered 10 and up, and no line that only starts like one', () => {
+    // The kernel prints cpu%d (fs/proc/stat.c): a host with 12 CPUs has cpu10 and cpu11.
+    const text = 'cpu  4 0 0 0\ncpu9 1 0 0 0\ncpu10 2 0 0 0\ncpu11 3 0 0 0\ncpufreq 5 0 0 0\nxcpu3 6 0 0 0\n';
+    expect(parseStat(text).map((c) => [c.cpu, c.seconds.user])).toEqual([
+      ['9', 0.01],
+      ['10', 0.02],
+      ['11', 0.03],
+    ]);
+  });
+
+  it('throws on a non-numeric counter rather than exporting a wrong value, naming the line', () => {
+    expect(() => parseStat('cpu0 10 x 3 4\n')).toThrow('not a number: "x" in /proc/stat line "cpu0 10 x 3 4"');
   });
 });
 
@@ -83,8 +93,13 @@ describe('parseBootTime', () => {
     expect(parseBootTime(edge('stat-hotplug'))).toBe(1700000000);
   });
 
-  it('throws when there is no btime line', () => {
-    expect(() => parseBootTime('cpu0 1 2 3 4\n')).toThrow(/no btime/);
+  it('throws when there is no btime line, or one without its value', () => {
+    expect(() => parseBootTime('cpu0 1 2 3 4\n')).toThrow('no btime line in /proc/stat');
+    expect(() => parseBootTime('btime\n')).toThrow('no btime line in /proc/stat');
+  });
+
+  it('throws on a btime that is not a number, naming it', () => {
+    expect(() => parseBootTime('btime 17x\n')).toThrow('not a number: "17x" in /proc/stat btime');
   });
 });
 
@@ -131,7 +146,11 @@ describe('parseMeminfo', () => {
   });
 
   it('skips a line that does not read as "Key: number [kB]"', () => {
-    expect(parseMeminfo('MemTotal: 10 kB\nbroken line\nOdd: 5 MB\nMemFree: 4 kB\n')).toEqual({ MemTotal: 10240, MemFree: 4096 });
+    expect(parseMeminfo('MemTotal: 10 kB\nbroken line\nOdd: 5 MB\nTwo words: 3 kB\nMemFree: 4 kB\n')).toEqual({ MemTotal: 10240, MemFree: 4096 });
+  });
+
+  it('takes any run of whitespace between the fields, as node_exporter (strings.Fields) does', () => {
+    expect(parseMeminfo('MemTotal:10  kB \nMemFree:\t4\tkB\nHugePages_Free: 2 \n')).toEqual({ MemTotal: 10240, MemFree: 4096, HugePages_Free: 2 });
   });
 
   it('throws on a file without a positive MemTotal (garbage would read as a host with 0 B), naming the line', () => {
@@ -146,6 +165,11 @@ describe('parseLoadavg', () => {
     expect(parseLoadavg(proc('loadavg'))).toEqual({ load1: 0.58, load5: 0.51, load15: 0.27 });
   });
 
+  it('reads an idle host (all averages 0) and a file of the three averages alone', () => {
+    expect(parseLoadavg('0.00 0.00 0.00 1/97 4242\n')).toEqual({ load1: 0, load5: 0, load15: 0 });
+    expect(parseLoadavg('1.50 0.75 0.25')).toEqual({ load1: 1.5, load5: 0.75, load15: 0.25 });
+  });
+
   it('throws on negative averages (no count of tasks is negative), naming the line', () => {
     expect(() => parseLoadavg('-1.00 0.20 0.30 1/2 3\n')).toThrow('negative load average (line 1 "-1.00 0.20 0.30 1/2 3")');
   });
@@ -153,7 +177,7 @@ describe('parseLoadavg', () => {
   it('throws on a short or non-numeric file', () => {
     expect(() => parseLoadavg('')).toThrow(/unexpected content/);
     expect(() => parseLoadavg('0.1 0.2\n')).toThrow(/unexpected content/);
-    expect(() => parseLoadavg('0.1 abc 0.3 1/2 3\n')).toThrow(/not a number/);
+    expect(() => parseLoadavg('0.1 abc 0.3 1/2 3\n')).toThrow('not a number: "abc" in /proc/loadavg');
   });
 });
 
@@ -222,6 +246,12 @@ describe('parseDiskstats', () => {
     expect(vdb).toMatchObject({ device: 'vdb', minor: 16, discardTimeMs: 30, flushRequests: 55, flushTimeMs: 66 });
   });
 
+  it('skips a line with a counter no kernel prints (negative, fractional)', () => {
+    const good = '   8       0 sda 1 2 3 4 5 6 7 8 9 10 11';
+    const lines = [good, '   8       1 sda1 1 2 3 4 5 6 7 8 9 10 -11', '   8       2 sda2 1 2 3 4.5 5 6 7 8 9 10 11', '  -8       3 sda3 1 2 3 4 5 6 7 8 9 10 11'];
+    expect(parseDiskstats(lines.join('\n')).map((d) => d.device)).toEqual(['sda']);
+  });
+
   it('skips blank, short, odd-length and non-numeric lines, and reads the first 20 columns of a longer one', () => {
     const disks = parseDiskstats(edge('diskstats-odd'));
     expect(disks.map((d) => d.device)).toEqual(['sdb', 'sde']);
@@ -286,6 +316,17 @@ describe('parseMountinfo', () => {
     expect(at('/srv/tab\tand\\slash')[0]!.fstype).toBe('tmpfs'); // none
   });
 
+  it('skips a line cut short after the separator, or with a device number that is not major:minor', () => {
+    const good = '20 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw';
+    const lines = [good, '21 20 8:2 / /cut rw - ext4 /dev/sda2', '22 20 8:3x / /bad rw - ext4 /dev/sda3 rw', '23 20 x8:4 / /bad2 rw - ext4 /dev/sda4 rw', '24 20 8 / /bad3 rw - ext4 /dev/sda5 rw'];
+    expect(parseMountinfo(lines.join('\n')).map((m) => m.mountpoint)).toEqual(['/']);
+  });
+
+  it('undoes an escape followed by a digit as three octal digits only', () => {
+    const [mount] = parseMountinfo('20 1 8:1 / /mnt/disk\\0402 rw - ext4 /dev/sda1 rw');
+    expect(mount!.mountpoint).toBe('/mnt/disk 2');
+  });
+
   it('keeps an empty mount source empty instead of shifting the super options into it', () => {
     expect(at('/home/user/fuse')[0]).toMatchObject({ fstype: 'fuse.sshfs', device: '', superOptions: ['rw', 'user_id=0'] });
   });
@@ -300,8 +341,14 @@ describe('parseCpuinfoModel', () => {
     expect(parseCpuinfoModel(proc('cpuinfo'))).toBe('AMD EPYC');
   });
 
-  it('gives null where the architecture prints none (arm64 style)', () => {
+  it('gives null where the architecture prints none (arm64 style), or names none', () => {
     expect(parseCpuinfoModel('processor\t: 0\nBogoMIPS\t: 50.00\nCPU part\t: 0xd0c\n')).toBeNull();
+    expect(parseCpuinfoModel('processor\t: 0\nmodel name\t: \n')).toBeNull();
+  });
+
+  it('takes the first "model name", whatever the whitespace around its colon', () => {
+    expect(parseCpuinfoModel('processor : 0\nmodel name  :  Example CPU @ 2.00GHz \nmodel name: Other\n')).toBe('Example CPU @ 2.00GHz');
+    expect(parseCpuinfoModel('model name: Other\n')).toBe('Other');
   });
 });
 
@@ -311,5 +358,22 @@ describe('parseOsRelease', () => {
     expect(vars.PRETTY_NAME).toBe('Example Linux 9 "Quoted"');
     expect(vars.NAME).toBe('Example Linux');
     expect(vars.ID).toBe('example');
+  });
+
+  it('follows shell quoting: escapes undone in double quotes only, single quotes taken literally', () => {
+    // os-release(5): "$", quotes, backslash and backtick are escaped with backslashes, following shell style.
+    const vars = parseOsRelease(['A="d \\$ \\` \\\\ \\" \\n"', "B='s \\$ \\\\ \\\"'", 'C=""', "D=''"].join('\n'));
+    expect(vars).toEqual({ A: 'd $ ` \\ " \\n', B: 's \\$ \\\\ \\"', C: '', D: '' });
+  });
+
+  it('keeps a value whose quotes do not pair as it is', () => {
+    const vars = parseOsRelease(['A="', "B='", 'C="x\'', 'D=x"', 'E= spaced '].join('\n'));
+    expect(vars).toEqual({ A: '"', B: "'", C: '"x\'', D: 'x"', E: 'spaced' });
+  });
+
+  it('skips comments, blank lines and lines that assign nothing', () => {
+    // os-release(5): lines beginning with "#" are comments; blank lines are ignored.
+    const vars = parseOsRelease('# PRETTY_NAME="commented out"\n\n  ID_LIKE=debian\nnot an assignment\n-X=1\nVERSION_ID=12\n');
+    expect(vars).toEqual({ ID_LIKE: 'debian', VERSION_ID: '12' });
   });
 });

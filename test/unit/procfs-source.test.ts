@@ -1,7 +1,8 @@
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import { join } from 'path';
 import { createProcfsSource, type StatfsResult } from '../../agent/sources/procfs/source';
+import { exitHoldersEnded } from '../../agent/exit-holders';
 
 const PROC = join(__dirname, '../fixtures/proc');
 const EDGE = join(__dirname, '../fixtures/procfs-edge');
@@ -110,6 +111,81 @@ describe('procfs source on the real capture', () => {
   });
 });
 
+describe('procfs source on this machine, with its defaults', () => {
+  it('reads /proc: the CPUs and memory that libuv finds there too', async () => {
+    const source = createProcfsSource();
+    try {
+      const cpu = await source.cpu();
+      expect(cpu.kind === 'counters' && cpu.cpus.length).toBe(os.cpus().length);
+      expect((await source.memory()).MemTotal).toBe(os.totalmem());
+    } finally {
+      source.close!();
+    }
+  });
+
+  it('statfs es mounts on threads of its own: the sizes statfs(2) gives', async () => {
+    const root = tempRoot({});
+    mkdirSync(join(root, '1'));
+    writeFileSync(join(root, '1/mountinfo'), '20 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw\n');
+    const source = createProcfsSource({ root });
+    try {
+      const [mount] = await source.mounts(all);
+      const { blocks, bsize, files } = statfsSync('/');
+      expect(mount!.stats).toMatchObject({ sizeBytes: blocks * bsize, files });
+    } finally {
+      source.close!();
+      rmSync(root, { recursive: true });
+      await exitHoldersEnded();
+    }
+  });
+
+  it("names the distro from the host's /etc/os-release", async () => {
+    const pretty = /^PRETTY_NAME="([^"]*)"$/m.exec(readFileSync('/etc/os-release', 'utf8'))![1];
+    expect((await createProcfsSource({ root: PROC }).inventory()).distro).toBe(pretty);
+  });
+
+  it("times a statfs out after node_exporter's default mount timeout, 5 s", async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate'] });
+    try {
+      const source = createProcfsSource({ root: join(EDGE, 'mounts'), statfs: (path) => (path === '/mnt/nfs' ? new Promise<never>(() => {}) : Promise.resolve(FAKE)) });
+      let mounts: Awaited<ReturnType<typeof source.mounts>> | undefined;
+      void source.mounts(all).then((m) => (mounts = m));
+      await jest.advanceTimersByTimeAsync(4999);
+      expect(mounts).toBeUndefined();
+      await jest.advanceTimersByTimeAsync(1);
+      expect(mounts!.find((m) => m.mountpoint === '/mnt/nfs')).toMatchObject({ stats: null, error: 'mountpoint timeout' });
+      source.close!();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});
+
+describe('procfs source: files kept open', () => {
+  const descriptors = () => readdirSync('/proc/self/fd').length;
+
+  it('opens each file once, reads it through that descriptor on every sample, and closes it on close()', async () => {
+    const before = descriptors();
+    const source = createProcfsSource({ root: PROC });
+    await source.memory();
+    const open = descriptors();
+    expect(open).toBe(before + 1);
+    for (let i = 0; i < 3; i += 1) await source.memory();
+    expect(descriptors()).toBe(open);
+    source.close!();
+    expect(descriptors()).toBe(before);
+  });
+
+  it('answers a statfs still running when closed, rather than hold the caller', async () => {
+    const source = createProcfsSource({ root: join(EDGE, 'mounts'), statfs: (path) => (path === '/mnt/nfs' ? new Promise<never>(() => {}) : Promise.resolve(FAKE)) });
+    const mounts = source.mounts(all);
+    // Once the other mounts are answered, only the hung one is left.
+    await new Promise((resolve) => setImmediate(resolve));
+    source.close!();
+    expect((await mounts).find((m) => m.mountpoint === '/mnt/nfs')).toMatchObject({ stats: null, error: 'closed' });
+  });
+});
+
 describe('procfs source: errors', () => {
   it('wraps a missing file with its path and errno code', async () => {
     const source = createProcfsSource({ root: '/nonexistent-procfs' });
@@ -176,6 +252,28 @@ describe('procfs source: mounts() and statfs', () => {
     const mounts = await createProcfsSource({ root: MOUNTS, statfs }).mounts((_mp, fstype) => fstype !== 'overlay');
     expect(mounts.map((m) => m.mountpoint)).not.toContain('/var/lib/app');
     expect(calls).not.toContain('/var/lib/app');
+  });
+
+  it('lists the visible mounts in the order they were mounted: one stacked later comes after those between', async () => {
+    const root = tempRoot({});
+    mkdirSync(join(root, '1'));
+    const lines = [
+      '20 1 8:1 / / rw - ext4 /dev/sda1 rw',
+      '43 20 8:49 / /data rw - ext4 /dev/sdd1 rw',
+      '45 20 0:21 / /proc rw - proc proc rw',
+      '44 43 8:65 / /data ro - xfs /dev/sde1 rw',
+    ];
+    writeFileSync(join(root, '1/mountinfo'), lines.join('\n') + '\n');
+    try {
+      const mounts = await createProcfsSource({ root, statfs: async () => FAKE }).mounts(all);
+      expect(mounts.map((m) => [m.mountpoint, m.device])).toEqual([
+        ['/', '/dev/sda1'],
+        ['/proc', 'proc'],
+        ['/data', '/dev/sde1'],
+      ]);
+    } finally {
+      rmSync(root, { recursive: true });
+    }
   });
 
   it('reports the visible one of stacked mounts with its own options', async () => {
@@ -275,6 +373,36 @@ describe('procfs source: inventory fallbacks', () => {
     expect(inv.uname.domainname).toBe('(none)');
     expect(inv.cpuModel).toBe(os.cpus()[0]!.model);
     expect(inv.distro).toBe(os.type());
+  });
+
+  it('reads a set NIS domain name, and one left empty as "(none)"', async () => {
+    dir = tempRoot({ stat: join(EDGE, 'stat-hotplug') });
+    mkdirSync(join(dir, 'sys/kernel'), { recursive: true });
+    writeFileSync(join(dir, 'sys/kernel/domainname'), 'example.org\n');
+    expect((await createProcfsSource({ root: dir }).inventory()).uname.domainname).toBe('example.org');
+    writeFileSync(join(dir, 'sys/kernel/domainname'), '\n');
+    expect((await createProcfsSource({ root: dir }).inventory()).uname.domainname).toBe('(none)');
+  });
+
+  it("takes the CPU model from the OS where cpuinfo names none (arm64), and says 'unknown' where the OS knows none either", async () => {
+    dir = tempRoot({ stat: join(EDGE, 'stat-hotplug') });
+    writeFileSync(join(dir, 'cpuinfo'), 'processor\t: 0\nBogoMIPS\t: 50.00\nCPU part\t: 0xd0c\n');
+    expect((await createProcfsSource({ root: dir }).inventory()).cpuModel).toBe(os.cpus()[0]!.model);
+    // The CommonJS module object, whose properties can be spied on (as in 'never starts a child process').
+    const osModule: typeof import('os') = require('os');
+    const cpus = jest.spyOn(osModule, 'cpus').mockReturnValue([]);
+    try {
+      expect((await createProcfsSource({ root: dir }).inventory()).cpuModel).toBe('unknown');
+    } finally {
+      cpus.mockRestore();
+    }
+  });
+
+  it('takes the distro from the first os-release file that names one', async () => {
+    dir = tempRoot({ stat: join(EDGE, 'stat-hotplug') });
+    writeFileSync(join(dir, 'os-release-unnamed'), 'ID=example\n');
+    const osReleasePaths = [join(dir, 'missing'), join(dir, 'os-release-unnamed'), join(EDGE, 'os-release')];
+    expect((await createProcfsSource({ root: dir, osReleasePaths }).inventory()).distro).toBe('Example Linux 9 "Quoted"');
   });
 
   it('rejects with context when stat is missing', async () => {

@@ -123,8 +123,8 @@ export function createMountStatfs({ timeoutMs, maxThreads, startThread }: MountS
     const settle = (stats: MountStats) => {
       if (closed) return;
       for (const timer of lane.timers) clearTimeout(timer);
-      if (!lane.stuck) job.answer(stats);
-      Object.assign(lane, { job: undefined, slow: false, stuck: false });
+      job.answer(stats); // a no-op for a stuck job: its promise was settled at the timeout
+      lane.job = undefined; // slow and stuck are reset when the lane runs its next job
       outstanding.delete(job.mountpoint);
       // One idle thread is enough; the ones started while others were slow end once they are spare.
       if (idleLanes().length > 1) {
@@ -151,14 +151,14 @@ export function createMountStatfs({ timeoutMs, maxThreads, startThread }: MountS
     },
     close() {
       closed = true;
-      const unanswered = [...queue.splice(0), ...[...lanes].flatMap((lane) => (lane.job && !lane.stuck ? [lane.job] : []))];
+      // Stuck jobs are among them, answered already: their second answer is a no-op.
+      const unanswered = [...queue.splice(0), ...[...lanes].flatMap((lane) => (lane.job ? [lane.job] : []))];
       for (const job of unanswered) job.answer({ stats: null, error: 'closed' });
+      // The lanes stay as they are: once closed, nothing starts a call nor settles one.
       for (const lane of lanes) {
         for (const timer of lane.timers) clearTimeout(timer);
         lane.thread.close();
       }
-      lanes.clear();
-      outstanding.clear();
     },
   };
 }

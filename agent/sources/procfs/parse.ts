@@ -18,9 +18,10 @@ function lineAt(text: string, index: number): string {
   return `line ${index + 1} ${JSON.stringify((lines(text)[index] ?? '').slice(0, 80))}`;
 }
 
+/** `field` comes from a split on whitespace, so it is never empty (where Number('') would give 0). */
 function toNumber(field: string, context: string): number {
   const n = Number(field);
-  if (field === '' || !Number.isFinite(n)) throw new Error(`not a number: ${JSON.stringify(field)} in ${context}`);
+  if (!Number.isFinite(n)) throw new Error(`not a number: ${JSON.stringify(field)} in ${context}`);
   return n;
 }
 
@@ -196,8 +197,8 @@ function parseMountinfoLine(line: string): MountinfoEntry | null {
 
 /** The value of "model name" in /proc/cpuinfo (x86), or null where the architecture prints none (most ARM). */
 export function parseCpuinfoModel(text: string): string | null {
-  const match = /^model name\s*:\s*(.*)$/m.exec(text);
-  const model = match?.[1]?.trim();
+  const match = /^model name\s*:(.*)/m.exec(text);
+  const model = match?.[1]!.trim();
   return model ? model : null;
 }
 
@@ -205,7 +206,7 @@ export function parseCpuinfoModel(text: string): string | null {
 export function parseOsRelease(text: string): Record<string, string> {
   const vars: Record<string, string> = {};
   for (const line of lines(text)) {
-    const match = /^\s*([A-Za-z0-9_]+)=(.*)$/.exec(line);
+    const match = /^\s*([A-Za-z0-9_]+)=(.*)/.exec(line);
     if (!match) continue;
     let value = match[2]!.trim();
     const quote = value[0];

@@ -57,10 +57,10 @@ export interface ProcfsSourceOptions {
 
 const DEFAULT_OS_RELEASE = ['/etc/os-release', '/usr/lib/os-release'];
 
+/** Every error given here is an Error: the file system's (with its errno code) or a parser's. */
 function reason(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | null)?.code;
-  if (typeof code === 'string') return code;
-  return err instanceof Error ? err.message : String(err);
+  const { code, message } = err as NodeJS.ErrnoException;
+  return typeof code === 'string' ? code : message;
 }
 
 /**
@@ -72,16 +72,11 @@ function reason(err: unknown): string {
 const FIXED_FILE_MAX_BYTES = 512 * 1024;
 const GROWING_FILE_MAX_BYTES = 4 * 1024 * 1024;
 
-async function readText(path: string, maxBytes = GROWING_FILE_MAX_BYTES): Promise<string> {
-  try {
-    return await readCapped(path, maxBytes);
-  } catch (err) {
-    throw new Error(`couldn't read ${path}: ${reason(err)}`, { cause: err });
-  }
-}
+/** A file read once (os-release, cpuinfo, domainname): each caller falls back on any failure, so none is wrapped. */
+const readOnce = (path: string): Promise<string> => readCapped(path, GROWING_FILE_MAX_BYTES);
 
 /** Reads and parses one file; a parse failure names the file too. */
-async function readParsed<T>(path: string, parse: (text: string) => T, readFile: (path: string) => Promise<string> = readText): Promise<T> {
+async function readParsed<T>(path: string, parse: (text: string) => T, readFile: (path: string) => Promise<string>): Promise<T> {
   const text = await readFile(path);
   try {
     return parse(text);
@@ -138,7 +133,7 @@ export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
   async function readDistro(): Promise<string> {
     for (const path of osReleasePaths) {
       try {
-        const pretty = parseOsRelease(await readText(path)).PRETTY_NAME;
+        const pretty = parseOsRelease(await readOnce(path)).PRETTY_NAME;
         if (pretty) return pretty;
       } catch {
         // try the next file, then fall back to the kernel's name
@@ -149,7 +144,7 @@ export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
 
   async function readDomainname(): Promise<string> {
     try {
-      return (await readText(`${root}/sys/kernel/domainname`)).trim() || '(none)';
+      return (await readOnce(`${root}/sys/kernel/domainname`)).trim() || '(none)';
     } catch {
       return '(none)'; // what the kernel itself reports when no NIS domain is set
     }
@@ -157,7 +152,7 @@ export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
 
   async function readCpuModel(): Promise<string> {
     try {
-      const model = parseCpuinfoModel(await readText(`${root}/cpuinfo`));
+      const model = parseCpuinfoModel(await readOnce(`${root}/cpuinfo`));
       if (model) return model;
     } catch {
       // fall back below
@@ -179,8 +174,8 @@ export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
     diskStats: () => readParsed(`${root}/diskstats`, parseDiskstats, readFixed),
 
     close() {
+      // A file read after this opens again (proc-file.ts): the map may keep them.
       for (const file of hotFiles.values()) file.close();
-      hotFiles.clear();
       mountStatfs.close();
     },
 
