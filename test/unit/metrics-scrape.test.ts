@@ -1,17 +1,12 @@
-import { EMPTY, NEVER } from 'rxjs';
 import { Gauge, Registry } from 'prom-client';
 import { createCpuCollector } from '../../agent/collectors/cpu';
-import { parseConfig } from '../../agent/config';
-import type { AgentContext } from '../../agent/context';
-import type { Topic } from '../../agent/events';
-import type { CollectorStatus, Feed } from '../../agent/feed';
-import { silentLogger } from '../../agent/logger';
 import { cpuFamilies } from '../../agent/metrics/cpu';
 import type { Family } from '../../agent/metrics/family';
 import { scrape } from '../../agent/metrics/scrape';
 import type { AnySample } from '../../agent/samples';
 import type { CpuCounters, Source } from '../../agent/sources/types';
-import { FAKE_INVENTORY, FAKE_MOUNT } from '../helpers/fake-source';
+import { FAKE_MOUNT } from '../helpers/fake-source';
+import { allSucceeded, contextOf, statusOf } from '../helpers/metrics-context';
 
 const NOW_MS = 1_763_942_400_000;
 const NO_PROCESS_METRICS = async (): Promise<Family[]> => [];
@@ -54,26 +49,6 @@ const SI_SAMPLES: AnySample[] = [
   { topic: 'disk', data: {} as never, raw: { mounts: [{ ...FAKE_MOUNT, options: ['rw'], major: 0, minor: 0 }], devices: null } },
 ];
 
-function statusOf(topic: Topic, lastSuccess: boolean | undefined, errorsTotal = 0): CollectorStatus {
-  return { topic, lastSuccess, lastDurationSeconds: 0.002, errorsTotal, consecutiveFailures: lastSuccess === false ? 1 : 0 };
-}
-
-function contextOf(samples: AnySample[], statuses: CollectorStatus[], source: Source['name'] = 'procfs'): AgentContext {
-  const feed: Feed = {
-    items$: EMPTY,
-    topics: statuses.map((s) => s.topic),
-    intervals: {},
-    latest: (<T extends Topic>(topic: T) => samples.find((s) => s.topic === topic)) as Feed['latest'],
-    status: () => statuses,
-    read: async () => undefined,
-    sample: async () => undefined,
-    live: () => NEVER,
-    stop: () => undefined,
-  };
-  return { config: parseConfig({}, 'test'), feed, source, inventory: FAKE_INVENTORY, version: '0.0.0', boot: 'b00t', logger: silentLogger() };
-}
-
-const allSucceeded = (samples: AnySample[]) => samples.map((s) => statusOf(s.topic, true));
 const names = (families: Family[]) => families.map((f) => f.name);
 const valueOf = (families: Family[], name: string, labels: Record<string, string> = {}) =>
   families.find((f) => f.name === name)?.series.find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
