@@ -96,6 +96,24 @@ describe('scrape', () => {
     expect(valueOf(families, 'hostfeed_scrape_collector_success', { collector: 'cpu' })).toBe(0);
   });
 
+  it('every family has a HELP (one per family in the exposition); each collector its duration and error count', async () => {
+    const statuses = [statusOf('cpu', true), statusOf('memory', true), statusOf('load', true), statusOf('disk', false, 3)];
+    const families = await scrape(contextOf(PROCFS_SAMPLES, statuses), new Registry(), NO_PROCESS_METRICS, () => NOW_MS);
+    expect(families.filter((f) => !f.help).map((f) => f.name)).toEqual([]);
+    for (const { topic, lastDurationSeconds, errorsTotal } of statuses) {
+      expect(valueOf(families, 'hostfeed_scrape_collector_duration_seconds', { collector: topic })).toBe(lastDurationSeconds);
+      expect(valueOf(families, 'hostfeed_collector_errors_total', { collector: topic })).toBe(errorsTotal);
+    }
+  });
+
+  it('a collector that succeeded but whose sample is not in yet: nothing served for it, and nothing to warn of', async () => {
+    const context = contextOf([], [statusOf('cpu', true)]);
+    const warn = jest.spyOn(context.logger, 'warn');
+    const families = await scrape(context, new Registry(), NO_PROCESS_METRICS, () => NOW_MS);
+    expect(names(families).some((name) => name.startsWith('node_cpu'))).toBe(false);
+    expect(warn).not.toHaveBeenCalled();
+  });
+
   it('systeminformation readings: no counter at all (shares are no counters), but memory, sizes and load', async () => {
     const families = await scrape(contextOf(SI_SAMPLES, allSucceeded(SI_SAMPLES), 'systeminformation'), new Registry(), NO_PROCESS_METRICS, () => NOW_MS);
     expect(families.filter((f) => f.type === 'counter' && f.name.startsWith('node_'))).toEqual([]);
