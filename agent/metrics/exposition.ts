@@ -12,7 +12,7 @@ export const OPENMETRICS_CONTENT_TYPE = 'application/openmetrics-text; version=1
 function formatValue(value: number): string {
   if (Number.isFinite(value)) return String(value);
   if (Number.isNaN(value)) return 'NaN';
-  return value > 0 ? '+Inf' : '-Inf';
+  return value === Infinity ? '+Inf' : '-Inf';
 }
 
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '"': '\\"' };
@@ -32,11 +32,14 @@ function sampleLine(name: string, { labels, value }: Series): string {
   return `${name}${pairs ? `{${pairs}}` : ''} ${formatValue(value)}`;
 }
 
-/** Families with series, sorted by name as node_exporter's are, the first of any name only: no duplicate ever. */
+/**
+ * Families with series, sorted by name as node_exporter's are (byte order: the default sort of ASCII names), the
+ * first of any name only: no duplicate ever.
+ */
 function servable(families: readonly Family[]): Family[] {
   const byName = new Map<string, Family>();
   for (const f of families) if (f.series.length && !byName.has(f.name)) byName.set(f.name, f);
-  return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return [...byName.keys()].sort().map((name) => byName.get(name)!);
 }
 
 /**

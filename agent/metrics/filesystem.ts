@@ -13,8 +13,8 @@ export interface MountFacts {
 }
 
 /** 1 when the per-mount or the superblock options say "ro" (node_exporter's issue #3157); undefined where unknown. */
-function readonly({ options, superOptions = [] }: MountReading): number | undefined {
-  if (options.includes('ro') || superOptions.includes('ro')) return 1;
+function readonly({ options, superOptions }: MountReading): number | undefined {
+  if (options.includes('ro') || superOptions?.includes('ro')) return 1;
   return options.includes('rw') ? 0 : undefined;
 }
 

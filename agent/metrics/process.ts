@@ -18,9 +18,10 @@ function maxFds(): number | undefined {
   }
 }
 
+/** Less the descriptor readdirSync held while it listed the folder (closed since), as prom-client counts. */
 function openFds(): number | undefined {
   try {
-    return readdirSync('/proc/self/fd').length;
+    return readdirSync('/proc/self/fd').length - 1;
   } catch {
     return undefined;
   }

@@ -103,3 +103,28 @@ describe('family()', () => {
     expect(f.series).toEqual([{ labels: { k: 'd' }, value: 5 }]);
   });
 });
+
+describe('series identity (the Prometheus data model: a series is its label set)', () => {
+  it('label sets whose values run together alike are two series, both served', () => {
+    const f = family('fs_bytes', 'h', 'gauge', [
+      [{ device: 'ab', mountpoint: 'c' }, 1],
+      [{ device: 'a', mountpoint: 'bc' }, 2],
+    ]);
+    expect(f.series.map((s) => s.value)).toEqual([1, 2]);
+  });
+});
+
+describe('OpenMetrics counter names (the family is its samples\' name less the final _total)', () => {
+  it('only the final _total goes: a counter with _total inside its name keeps that one', () => {
+    const text = writeOpenMetrics([single('jobs_total_runs_total', 'h', 'counter', 1)]);
+    expect(text).toBe('# HELP jobs_total_runs h\n# TYPE jobs_total_runs counter\njobs_total_runs_total 1\n# EOF\n');
+  });
+
+  it('families sorted in byte order, as node_exporter (Go sort.Strings): upper case before lower, _ between', () => {
+    const names = ['node_memory_active_x', 'node_memory_Active_bytes', 'node_memory_Active', 'node_memory_Zswap_bytes'];
+    const text = writeText(names.map((name) => single(name, 'h', 'gauge', 1)));
+    expect(text.match(/^# TYPE \S+/gm)!.map((line) => line.slice(7))).toEqual([
+      'node_memory_Active', 'node_memory_Active_bytes', 'node_memory_Zswap_bytes', 'node_memory_active_x',
+    ]);
+  });
+});

@@ -7,6 +7,7 @@ import { loadFamilies } from '../../agent/metrics/load';
 import { memoryFamilies } from '../../agent/metrics/memory';
 import { systemFamilies } from '../../agent/metrics/system';
 import { parseDiskstats, parseLoadavg, parseMeminfo, parseStat } from '../../agent/sources/procfs/parse';
+import { parseExposition } from '../helpers/exposition';
 import { FAKE_INVENTORY } from '../helpers/fake-source';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '../fixtures/proc', name), 'utf8');
@@ -92,5 +93,37 @@ describe('families from the fixture /proc', () => {
         'node_time_seconds 1763942400.123',
       ]),
     );
+  });
+});
+
+describe("HELP and TYPE as node_exporter's own", () => {
+  /** node_exporter's e2e fixture (test/fixtures/node-exporter/README.md), parsed: name -> HELP and TYPE. */
+  const nodeExporter = parseExposition(readFileSync(join(__dirname, '../fixtures/node-exporter/e2e-output-help.txt'), 'utf8'));
+  /** node_exporter's collector/uname.go (same commit): node_uname_info is not in its e2e output. */
+  const UNAME_HELP = 'Labeled system information as provided by the uname system call.';
+
+  const families = [
+    ...cpuFamilies({ kind: 'counters', cpus: parseStat(fixture('stat')) }),
+    ...diskstatsFamilies(parseDiskstats(fixture('diskstats'))),
+    ...loadFamilies(parseLoadavg(fixture('loadavg'))),
+    ...memoryFamilies(parseMeminfo(fixture('meminfo'))),
+    ...systemFamilies(FAKE_INVENTORY, 1_763_942_400),
+  ];
+
+  it('every family node_exporter also has: the same HELP and TYPE', () => {
+    const shared = families.filter((f) => nodeExporter.has(f.name));
+    // All of cpu, disk, load, boot and time, and the meminfo fields both kernels have.
+    expect(shared.filter((f) => !f.name.startsWith('node_memory_')).map((f) => f.name).sort()).toEqual(
+      families.filter((f) => !/^node_(memory|uname)_/.test(f.name)).map((f) => f.name).sort(),
+    );
+    expect(shared.filter((f) => f.name.startsWith('node_memory_')).length).toBeGreaterThan(40);
+    for (const { name, help, type } of shared) {
+      const theirs = nodeExporter.get(name)!;
+      expect({ name, help, type }).toEqual({ name, help: theirs.help, type: theirs.type });
+    }
+  });
+
+  it("node_uname_info: the HELP of node_exporter's uname collector", () => {
+    expect(families.find((f) => f.name === 'node_uname_info')?.help).toBe(UNAME_HELP);
   });
 });

@@ -41,6 +41,13 @@ describe('filesystem families', () => {
     expect(seriesLines([failed])).toEqual([`node_filesystem_device_error{${labels}} 1`, `node_filesystem_readonly{${labels}} 0`]);
   });
 
+  it('a failed mount without a reason still has a device_error label: an empty one means no error, as node_exporter writes it', () => {
+    const failed: MountReading = { ...FAKE_MOUNT, stats: null };
+    const deviceError = seriesLines([failed]).map((line) => /device_error="([^"]*)"/.exec(line)?.[1]);
+    expect(deviceError).toHaveLength(2);
+    for (const label of deviceError) expect(label).toMatch(/./);
+  });
+
   it('read-only when the superblock says so even if the mount options say rw (node_exporter #3157)', () => {
     const remounted: MountReading = { ...FAKE_MOUNT, options: ['rw', 'relatime'], superOptions: ['ro', 'errors=remount-ro'] };
     expect(seriesLines([remounted])).toContain(`node_filesystem_readonly{${ROOT_LABELS}} 1`);

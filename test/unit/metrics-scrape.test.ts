@@ -1,17 +1,12 @@
-import { EMPTY, NEVER } from 'rxjs';
 import { Gauge, Registry } from 'prom-client';
 import { createCpuCollector } from '../../agent/collectors/cpu';
-import { parseConfig } from '../../agent/config';
-import type { AgentContext } from '../../agent/context';
-import type { Topic } from '../../agent/events';
-import type { CollectorStatus, Feed } from '../../agent/feed';
-import { silentLogger } from '../../agent/logger';
 import { cpuFamilies } from '../../agent/metrics/cpu';
 import type { Family } from '../../agent/metrics/family';
 import { scrape } from '../../agent/metrics/scrape';
 import type { AnySample } from '../../agent/samples';
 import type { CpuCounters, Source } from '../../agent/sources/types';
-import { FAKE_INVENTORY, FAKE_MOUNT } from '../helpers/fake-source';
+import { FAKE_MOUNT } from '../helpers/fake-source';
+import { allSucceeded, contextOf, statusOf } from '../helpers/metrics-context';
 
 const NOW_MS = 1_763_942_400_000;
 const NO_PROCESS_METRICS = async (): Promise<Family[]> => [];
@@ -54,26 +49,6 @@ const SI_SAMPLES: AnySample[] = [
   { topic: 'disk', data: {} as never, raw: { mounts: [{ ...FAKE_MOUNT, options: ['rw'], major: 0, minor: 0 }], devices: null } },
 ];
 
-function statusOf(topic: Topic, lastSuccess: boolean | undefined, errorsTotal = 0): CollectorStatus {
-  return { topic, lastSuccess, lastDurationSeconds: 0.002, errorsTotal, consecutiveFailures: lastSuccess === false ? 1 : 0 };
-}
-
-function contextOf(samples: AnySample[], statuses: CollectorStatus[], source: Source['name'] = 'procfs'): AgentContext {
-  const feed: Feed = {
-    items$: EMPTY,
-    topics: statuses.map((s) => s.topic),
-    intervals: {},
-    latest: (<T extends Topic>(topic: T) => samples.find((s) => s.topic === topic)) as Feed['latest'],
-    status: () => statuses,
-    read: async () => undefined,
-    sample: async () => undefined,
-    live: () => NEVER,
-    stop: () => undefined,
-  };
-  return { config: parseConfig({}, 'test'), feed, source, inventory: FAKE_INVENTORY, version: '0.0.0', boot: 'b00t', logger: silentLogger() };
-}
-
-const allSucceeded = (samples: AnySample[]) => samples.map((s) => statusOf(s.topic, true));
 const names = (families: Family[]) => families.map((f) => f.name);
 const valueOf = (families: Family[], name: string, labels: Record<string, string> = {}) =>
   families.find((f) => f.name === name)?.series.find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
@@ -119,6 +94,24 @@ describe('scrape', () => {
     const families = await scrape(contextOf([], [statusOf('cpu', undefined)]), new Registry(), NO_PROCESS_METRICS, () => NOW_MS);
     expect(names(families).some((name) => name.startsWith('node_cpu'))).toBe(false);
     expect(valueOf(families, 'hostfeed_scrape_collector_success', { collector: 'cpu' })).toBe(0);
+  });
+
+  it('every family has a HELP (one per family in the exposition); each collector its duration and error count', async () => {
+    const statuses = [statusOf('cpu', true), statusOf('memory', true), statusOf('load', true), statusOf('disk', false, 3)];
+    const families = await scrape(contextOf(PROCFS_SAMPLES, statuses), new Registry(), NO_PROCESS_METRICS, () => NOW_MS);
+    expect(families.filter((f) => !f.help).map((f) => f.name)).toEqual([]);
+    for (const { topic, lastDurationSeconds, errorsTotal } of statuses) {
+      expect(valueOf(families, 'hostfeed_scrape_collector_duration_seconds', { collector: topic })).toBe(lastDurationSeconds);
+      expect(valueOf(families, 'hostfeed_collector_errors_total', { collector: topic })).toBe(errorsTotal);
+    }
+  });
+
+  it('a collector that succeeded but whose sample is not in yet: nothing served for it, and nothing to warn of', async () => {
+    const context = contextOf([], [statusOf('cpu', true)]);
+    const warn = jest.spyOn(context.logger, 'warn');
+    const families = await scrape(context, new Registry(), NO_PROCESS_METRICS, () => NOW_MS);
+    expect(names(families).some((name) => name.startsWith('node_cpu'))).toBe(false);
+    expect(warn).not.toHaveBeenCalled();
   });
 
   it('systeminformation readings: no counter at all (shares are no counters), but memory, sizes and load', async () => {
