@@ -133,6 +133,13 @@ describe('SSE hub', () => {
     });
   });
 
+  it('starts a client with the failure of a collector that never succeeded, and snapshots no sample of it', () => {
+    const { items, connect, hub } = setup();
+    items.next(failure(1, 'memory'));
+    expect(connect(['memory']).events()).toEqual(['hello b007-1', 'collector-error b007-1']);
+    expect(hub.snapshot(['load', 'memory'])).toEqual({ boot: BOOT, id: 'b007-1', latest: {}, failing: { memory: failure(1, 'memory').data } });
+  });
+
   it('replays what a resuming client missed, with its own id on the hello', () => {
     const { items, connect } = setup();
     for (let ts = 1; ts <= 6; ts += 1) items.next(ts % 2 ? load(ts) : memory(ts));
