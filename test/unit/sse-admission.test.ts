@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
+import { BlockList } from 'node:net';
 import type { Request } from 'express';
 import { parseConfig } from '../../agent/config';
 import { silentLogger } from '../../agent/logger';
@@ -20,6 +21,9 @@ describe('the address a stream counts against', () => {
     ['fe80::1%eth0', 'fe80::2%eth1'],
     ['::1', '::2'],
     ['2001:db8::192.0.2.1', '2001:db8::1'],
+    // RFC 4291 2.2: the dotted quad is the last two groups, so five groups after "::" reach into the /64.
+    ['1::2:3:4:5.6.7.8', '1:0:0:2:ffff::'],
+    ['::1', '0:0:0:0:ffff::'],
   ])('is the /64 of an IPv6 address: %s and %s are one', (a, b) => {
     expect(addressKey(a)).toBe(addressKey(b));
   });
@@ -29,8 +33,23 @@ describe('the address a stream counts against', () => {
     ['2001:db8::1', '2001:db9::1'],
     ['2001:db8:1::', '2001:db8::1'],
     ['::1', '::ffff:0.0.0.1'],
+    ['1::2:3:4:5.6.7.8', '1::1'],
+    ['1:23::', '12:3::'],
+    ['1::ffff:192.0.2.7', '192.0.2.7'],
   ])('tells apart IPv6 addresses of different /64s: %s and %s', (a, b) => {
     expect(addressKey(a)).not.toBe(addressKey(b));
+  });
+
+  it.each([
+    ['2001:db8::1', '2001:db8::ffff:1', '2001:db8:0:1::1'],
+    ['fe80::1%eth0', 'fe80::abcd', 'fe81::1'],
+    ['1::2:3:4:5.6.7.8', '1:0:0:2:9::', '1:0:0:3::'],
+  ])('of %s is its /64 in prefix notation (RFC 4291 2.3): holds %s, not %s', (address, inside, outside) => {
+    const [prefix, length] = addressKey(address).split('/');
+    expect(length).toBe('64');
+    const subnet = new BlockList();
+    subnet.addSubnet(prefix!, 64, 'ipv6');
+    expect([subnet.check(address.split('%')[0]!, 'ipv6'), subnet.check(inside, 'ipv6'), subnet.check(outside, 'ipv6')]).toEqual([true, true, false]);
   });
 });
 
