@@ -160,7 +160,13 @@ describe('feed: a sample answers askers within its bound', () => {
   it('a sample is shared with samples asked within maxAgeMs, and read anew after', async () => {
     const fake = createFakeSource();
     start({ collector: createLoadCollector(fake.source), intervalMs: 1000, timeoutMs: 1000 });
-    await feed.sample('load', 1000);
+    // An agent up for a minute: ages are told from the clock's differences, not from its value.
+    await jest.advanceTimersByTimeAsync(60_000);
+    // A collector without rates answers at once: no baseline gap to wait.
+    let answered = false;
+    void feed.sample('load', 1000).then(() => (answered = true));
+    await jest.advanceTimersByTimeAsync(0);
+    expect([answered, fake.reads.load]).toEqual([true, 1]);
     await jest.advanceTimersByTimeAsync(1000);
     await feed.sample('load', 1000);
     expect(fake.reads.load).toBe(1);

@@ -279,6 +279,8 @@ describe('CORS and metrics', () => {
     for (const path of ['/api/snapshot', '/api/schema']) {
       expect((await fetch(`${url}${path}`, { headers: { Origin: origin } })).headers.get('access-control-allow-origin')).toBe(origin);
     }
+    // Only these: another endpoint's path (here a 404) gets no CORS header from this one.
+    expect((await fetch(`${url}/viewer/`, { headers: { Origin: origin } })).headers.get('access-control-allow-origin')).toBeNull();
     const closed = await start();
     expect((await fetch(`${closed.url}/api/schema`, { headers: { Origin: origin } })).headers.get('access-control-allow-origin')).toBeNull();
   });
