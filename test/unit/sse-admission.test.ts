@@ -102,6 +102,14 @@ describe('stream admission', () => {
     expect(admission.refused()).toEqual({ max_clients: 0, per_address: 1 });
   });
 
+  it('frees one slot per closed stream, not the whole address', () => {
+    const { admission, hold } = setup();
+    const [first] = [hold('192.0.2.1'), hold('192.0.2.1')];
+    first.emit('close');
+    hold('192.0.2.1');
+    expect(admission.refusal('192.0.2.1', false)).toBe('per_address');
+  });
+
   it('logs a per-address refusal naming the key to raise', () => {
     const { admission, hold, warn } = setup();
     hold('192.0.2.1');
