@@ -31,8 +31,8 @@ function ipv6Groups(address: string): string[] {
   // An embedded IPv4 address is the last two groups; only their number matters for the /64.
   const groups = (part: string | undefined) =>
     part ? part.split(':').flatMap((group) => (group.includes('.') ? ['0', '0'] : [parseInt(group, 16).toString(16)])) : [];
+  // Without "::" the address has all eight groups, and nothing is filled in.
   const left = groups(head);
-  if (tail === undefined) return left;
   const right = groups(tail);
   return [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
 }

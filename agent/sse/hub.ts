@@ -219,7 +219,6 @@ export function createHub({ boot, items$, live, checkEvents, hello, sse, logger 
     }),
 
     close() {
-      if (closed) return;
       closed = true;
       feed.unsubscribe();
       for (const res of [...clients.keys()]) {

@@ -23,12 +23,13 @@ export function frameOf(plain: Buffer): Frame {
 }
 
 /**
- * Whether the stream to `req` is chunked: HTTP/1.1 and later, or an HTTP/1.0 client that offers it (`TE: chunked`,
- * as node:http reads it). The head says so explicitly (setTransferCoding), so that the raw path never guesses.
+ * Whether the stream to `req` is chunked, by node:http's own rule (ServerResponse's useChunkedEncodingByDefault): an
+ * HTTP/1.1 client, or an older one that offers it (`TE: chunked`). The head says so explicitly (setTransferCoding), so
+ * that the raw path never guesses.
  */
 function isChunked(req: IncomingMessage): boolean {
   const { httpVersionMajor: major, httpVersionMinor: minor } = req;
-  return major > 1 || (major === 1 && minor >= 1) || /(?:^|\W)chunked(?:$|\W)/i.test(String(req.headers.te ?? ''));
+  return (major >= 1 && minor >= 1) || /(?:^|\W)chunked(?:$|\W)/i.test(String(req.headers.te ?? ''));
 }
 
 /** States the transfer coding in the head of an SSE response, before it is flushed (a HEAD response has no body). */

@@ -94,6 +94,103 @@ describe('feed: nothing is read unless asked', () => {
   });
 });
 
+describe('feed: what it says of itself', () => {
+  it('lists its topics with their intervals, and refuses a topic it has no collector for, naming it', async () => {
+    const fake = createFakeSource();
+    start(
+      { collector: createLoadCollector(fake.source), intervalMs: 1000, timeoutMs: 1000 },
+      { collector: createMemoryCollector(fake.source), intervalMs: 5000, timeoutMs: 1000 },
+    );
+    expect(feed.topics).toEqual(['load', 'memory']);
+    expect(feed.intervals).toEqual({ load: 1000, memory: 5000 });
+    expect(feed.latest('cpu')).toBeUndefined();
+    await expect(feed.read('cpu')).rejects.toThrow('no collector for cpu');
+    await expect(feed.sample('cpu', 0)).rejects.toThrow('no collector for cpu');
+    expect(() => feed.live('cpu')).toThrow('no collector for cpu');
+  });
+
+  it('times each attempt on the clock, a success and a timeout alike', async () => {
+    // Answers after 300 ms of the fake clock, or never once `hang` is set.
+    let hang = false;
+    const slow: Collector<'load'> = {
+      topic: 'load',
+      collect: () =>
+        new Promise((resolve) => {
+          if (!hang) setTimeout(() => resolve({ topic: 'load', data: { ts: Date.now(), load1: 1, load5: 1, load15: 1 }, raw: { load1: 1, load5: 1, load15: 1 } }), 300);
+        }),
+    };
+    start({ collector: slow, intervalMs: 1000, timeoutMs: 700 });
+    const status = () => feed.status()[0];
+    expect(status()).toEqual({ topic: 'load', lastSuccess: undefined, lastDurationSeconds: 0, errorsTotal: 0, consecutiveFailures: 0 });
+    const read = feed.read('load');
+    await jest.advanceTimersByTimeAsync(300);
+    await read;
+    expect(status()).toMatchObject({ lastSuccess: true, lastDurationSeconds: 0.3 });
+    hang = true;
+    await jest.advanceTimersByTimeAsync(FRESHNESS_MS + 1);
+    const timedOut = feed.read('load');
+    await jest.advanceTimersByTimeAsync(700);
+    await timedOut;
+    expect(status()).toMatchObject({ lastSuccess: false, lastDurationSeconds: 0.7, errorsTotal: 1 });
+  });
+
+  it('tells a failure that is not an Error by its text, at the time it happened, and forgets it on the next success', async () => {
+    let failure: unknown = 'EACCES';
+    const flaky: Collector<'load'> = {
+      topic: 'load',
+      collect: async () => {
+        if (failure !== undefined) throw failure;
+        return { topic: 'load', data: { ts: Date.now(), load1: 1, load5: 1, load15: 1 }, raw: { load1: 1, load5: 1, load15: 1 } };
+      },
+    };
+    start({ collector: flaky, intervalMs: 1000, timeoutMs: 1000 });
+    await jest.advanceTimersByTimeAsync(42);
+    await feed.read('load');
+    const message = "couldn't collect load: EACCES";
+    expect(seen).toEqual([{ topic: 'collector-error', data: { ts: 1_000_042, collector: 'load', message, consecutive: 1 } }]);
+    expect(feed.status()[0]).toMatchObject({ lastSuccess: false, lastError: message });
+    failure = undefined;
+    await jest.advanceTimersByTimeAsync(FRESHNESS_MS + 1);
+    await feed.read('load');
+    expect(feed.status()[0]).toEqual({ topic: 'load', lastSuccess: true, lastDurationSeconds: 0, errorsTotal: 1, consecutiveFailures: 0, lastError: undefined });
+  });
+});
+
+describe('feed: a sample answers askers within its bound', () => {
+  it('a sample is shared with samples asked within maxAgeMs, and read anew after', async () => {
+    const fake = createFakeSource();
+    start({ collector: createLoadCollector(fake.source), intervalMs: 1000, timeoutMs: 1000 });
+    // An agent up for a minute: ages are told from the clock's differences, not from its value.
+    await jest.advanceTimersByTimeAsync(60_000);
+    // A collector without rates answers at once: no baseline gap to wait.
+    let answered = false;
+    void feed.sample('load', 1000).then(() => (answered = true));
+    await jest.advanceTimersByTimeAsync(0);
+    expect([answered, fake.reads.load]).toEqual([true, 1]);
+    await jest.advanceTimersByTimeAsync(1000);
+    await feed.sample('load', 1000);
+    expect(fake.reads.load).toBe(1);
+    await jest.advanceTimersByTimeAsync(1);
+    await feed.sample('load', 1000);
+    expect([fake.reads.load, topics()]).toEqual([2, ['load', 'load']]);
+  });
+
+  it('so is a failure: one read of a failing collector, even a rate one, answers every sample within the bound', async () => {
+    const fake = createFakeSource();
+    fake.fail('cpu', 'boom');
+    start({ collector: createCpuCollector(fake.source), intervalMs: 1000, timeoutMs: 1000 });
+    const first = feed.sample('cpu', 1000);
+    // A failure is no baseline: no second read after the gap.
+    await jest.advanceTimersByTimeAsync(BASELINE_GAP_MS);
+    await first;
+    await feed.sample('cpu', 1000);
+    expect([fake.reads.cpu, topics()]).toEqual([1, ['collector-error']]);
+    await jest.advanceTimersByTimeAsync(1000 - BASELINE_GAP_MS + 1);
+    await feed.sample('cpu', 1000);
+    expect(fake.reads.cpu).toBe(2);
+  });
+});
+
 describe('feed: live sampling follows its subscribers', () => {
   it('the first subscriber starts ticking at the interval; after the last leaves it stops once the grace is over', async () => {
     const fake = createFakeSource();

@@ -133,9 +133,27 @@ describe('SSE framing', () => {
       expect(() => eventFrame('load', id, EXAMPLES.load)).toThrow(FramingError);
     });
 
+    it('takes ids of up to 64 letters, digits, dots, underscores and dashes, which a parser reads back whole', () => {
+      for (const id of ['a', 'A.b_c-9', 'x'.repeat(64)]) {
+        expect(parse(eventFrame('load', id, EXAMPLES.load).toString()).events[0]?.id).toBe(id);
+      }
+    });
+
+    it('takes a retry of 0 and comments of any printable ASCII, as a parser reads them', () => {
+      expect(parse(retryFrame(0).toString()).retries).toEqual([0]);
+      const printable = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i)).join('');
+      expect(parse(commentFrame(printable).toString()).comments).toEqual([printable]);
+      expect(parse(commentFrame('').toString()).comments).toEqual(['']);
+    });
+
+    it('says a refused frame is a hostfeed bug', () => {
+      expect(() => commentFrame('\u0001')).toThrow(expect.objectContaining({ name: 'FramingError', message: expect.stringMatching(/^invalid SSE comment "\\u0001" \(a hostfeed bug/) }));
+    });
+
     it('refuses comments that are not printable ASCII, retries that are not whole milliseconds, data that is not JSON', () => {
       expect(() => commentFrame('x\ndata: y')).toThrow(FramingError);
       expect(() => commentFrame('\u0000')).toThrow(FramingError);
+      expect(() => commentFrame('\x7f')).toThrow(FramingError);
       expect(() => retryFrame(-1)).toThrow(FramingError);
       expect(() => retryFrame(1.5)).toThrow(FramingError);
       expect(() => eventFrame('load', 'b00t-1', undefined as never)).toThrow(/not JSON-serialisable/);

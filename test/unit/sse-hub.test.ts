@@ -133,6 +133,13 @@ describe('SSE hub', () => {
     });
   });
 
+  it('starts a client with the failure of a collector that never succeeded, and snapshots no sample of it', () => {
+    const { items, connect, hub } = setup();
+    items.next(failure(1, 'memory'));
+    expect(connect(['memory']).events()).toEqual(['hello b007-1', 'collector-error b007-1']);
+    expect(hub.snapshot(['load', 'memory'])).toEqual({ boot: BOOT, id: 'b007-1', latest: {}, failing: { memory: failure(1, 'memory').data } });
+  });
+
   it('replays what a resuming client missed, with its own id on the hello', () => {
     const { items, connect } = setup();
     for (let ts = 1; ts <= 6; ts += 1) items.next(ts % 2 ? load(ts) : memory(ts));
@@ -167,7 +174,29 @@ describe('SSE hub', () => {
     expect(unsent).toBeLessThanOrEqual(1000);
     expect(unsent + reader.chunks[stuck.chunks.length]!.length).toBeGreaterThan(1000);
     expect(reader.events()).toHaveLength(32);
-    expect(hub.stats()).toMatchObject({ clients: 1, clientsCut: { slow: 1 } });
+    // Sent counts what was written: nothing to the stuck client after its cut.
+    expect(hub.stats()).toMatchObject({ clients: 1, clientsCut: { slow: 1 }, eventsSent: reader.events().length + stuck.events().length });
+  });
+
+  it('lets a client hold exactly maxBufferedBytes unsent, cuts it at the next frame, and logs why at debug', () => {
+    const frameBytes = (ts: number) => {
+      const { items, connect } = setup();
+      const probe = connect(['load']);
+      const before = probe.text().length;
+      items.next(load(ts));
+      return probe.text().length - before;
+    };
+    const bytes = frameBytes(10);
+    expect(frameBytes(11)).toBe(bytes);
+    const { items, connect, logger } = setup({ maxBufferedBytes: 3 * bytes });
+    const debug = jest.spyOn(logger, 'debug');
+    const stuck = connect(['load']);
+    stuck.reading = false;
+    for (let ts = 10; ts <= 12; ts += 1) items.next(load(ts));
+    expect([stuck.destroyed, stuck.writableLength]).toEqual([false, 3 * bytes]);
+    items.next(load(13));
+    expect(stuck.destroyed).toBe(true);
+    expect(debug).toHaveBeenCalledWith({ reason: 'slow', unsentBytes: 3 * bytes }, expect.stringContaining('SSE client cut'));
   });
 
   describe('a socket that does not drain', () => {
@@ -283,6 +312,19 @@ describe('SSE hub', () => {
     expect(hub.refuse({ kind: 'from', id: { boot: 'beef', seq: 7 } }).body.toString()).toContain('id: beef-7\n');
   });
 
+  it.each([
+    [0, 10_000],
+    [0.5, 12_500],
+    [0.9999, 14_999],
+  ])("spreads the busy retry over busyRetry plus up to half again: at random %d, %d ms", (random, retryMs) => {
+    jest.spyOn(Math, 'random').mockReturnValue(random);
+    try {
+      expect(setup({ busyRetry: '10s' }).hub.refuse({ kind: 'fresh' }).retryMs).toBe(retryMs);
+    } finally {
+      jest.restoreAllMocks();
+    }
+  });
+
   it("writes through res.write, which frames the bytes itself, to a response whose write is not node:http's", () => {
     const { items, connect } = setup();
     // FakeResponse has its own write, as a response behind compression middleware has: no raw socket path for it.
@@ -290,6 +332,14 @@ describe('SSE hub', () => {
     items.next(load(1));
     expect(res.events()).toEqual(['hello b007-0', 'load b007-1']);
     expect(res.chunks.at(-1)!.toString()).toMatch(/^event: load\nid: b007-1\ndata: .*\n\n$/);
+  });
+
+  it('ends a response that has no socket yet (pipelined behind another request) and does not register it', () => {
+    const { hub } = setup();
+    const res = new FakeResponse();
+    Object.defineProperty(res, 'socket', { value: null });
+    hub.stream(res as unknown as ServerResponse, ['load'], { kind: 'fresh' });
+    expect([res.chunks, res.writableEnded, hub.stats().clients]).toEqual([[], true, 0]);
   });
 
   it('does not register a response that closed before its stream started', () => {

@@ -72,5 +72,11 @@ describe('the feed query', () => {
   it('bounds a hostile value in its message', () => {
     const message = error(`topics=${'x'.repeat(10000)}`);
     expect(message.length).toBeLessThan(200);
+    expect(message).toMatch(/^topics: unknown topic "x{59}\.\.\."; /);
+  });
+
+  it('quotes a value of up to 62 characters whole, and cuts a longer one', () => {
+    expect(error(`topics=${'x'.repeat(62)}`)).toContain(` "${'x'.repeat(62)}";`);
+    expect(error(`topics=${'x'.repeat(63)}`)).toContain(` "${'x'.repeat(59)}...";`);
   });
 });

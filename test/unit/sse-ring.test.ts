@@ -55,5 +55,12 @@ describe('replay ring', () => {
     const ring = filled(4, 2);
     expect(() => ring.push({ seq: 4, topic: 'cpu', frame: Buffer.alloc(0) })).toThrow(/expected seq 3, got 4/);
     expect(() => createReplayRing(0)).toThrow(RangeError);
+    expect(() => createReplayRing(2.5)).toThrow(RangeError);
+  });
+
+  it('works with room for one event', () => {
+    const ring = filled(1, 5);
+    expect(seqs(ring.since(4, ALL))).toEqual([5]);
+    expect(seqs(ring.since(3, ALL))).toBe('too-old');
   });
 });
