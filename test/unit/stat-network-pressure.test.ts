@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import { join } from 'node:path';
 import { parseKernelStat, parseNetDev, parsePressure } from '../../agent/sources/procfs/parse';
 import { createProcfsSource } from '../../agent/sources/procfs/source';
+import { mapNetworkStats } from '../../agent/sources/systeminformation/map';
 
 const PROC = join(__dirname, '../fixtures/proc');
 const SYS = join(__dirname, '../fixtures/sys');
@@ -146,5 +147,26 @@ describe('the procfs source', () => {
     } finally {
       source.close?.();
     }
+  });
+});
+
+describe('mapNetworkStats (systeminformation)', () => {
+  const captured = JSON.parse(read(join(__dirname, '../fixtures/systeminformation/linux-vm'), 'networkStats.json')) as Parameters<typeof mapNetworkStats>[0];
+
+  it('Linux: bytes, errors and drops as si read them from sysfs, and the operstate; no packets', () => {
+    // eth0: rx_bytes 225915517, rx_errors 0, rx_dropped 0, tx_bytes 881145 ...; operstate up
+    const { devices, classes } = mapNetworkStats(captured, 'linux');
+    expect(devices.find((d) => d.device === 'eth0')).toEqual({
+      device: 'eth0',
+      receive: { bytes: 225915517, errs: 0, drop: 0 },
+      transmit: { bytes: 881145, errs: 0, drop: 0 },
+    });
+    expect(classes).toEqual([{ device: 'lo', operstate: 'unknown' }, { device: 'eth0', operstate: 'up' }]);
+  });
+
+  it('macOS without drops (one column for both directions), the BSDs without anything, a field si could not read left out', () => {
+    const darwin = mapNetworkStats([{ ...captured[1]!, rx_errors: Number.NaN }], 'darwin');
+    expect(darwin.devices).toEqual([{ device: 'eth0', receive: { bytes: 225915517 }, transmit: { bytes: 881145, errs: 0 } }]);
+    expect(mapNetworkStats(captured, 'freebsd')).toEqual({ devices: [], classes: null });
   });
 });
