@@ -6,28 +6,25 @@ import { increase, isRateBase, ratio } from './deltas';
 /** PSI totals are in microseconds. */
 const US_PER_SECOND = 1_000_000;
 
-type Share = (before: PsiTotals, now: PsiTotals, line: 'some' | 'full') => number | undefined;
+/** A line's stall time over `seconds` as a share of it; undefined where either reading lacks the line. */
+function share(before: PsiTotals | undefined, now: PsiTotals | undefined, line: keyof PsiTotals, seconds: number): number | undefined {
+  const [a, b] = [before?.[line], now?.[line]];
+  // Totals that went backwards (they never should) count as no stall.
+  return a === undefined || b === undefined ? undefined : ratio(increase(a, b) / US_PER_SECOND, seconds);
+}
 
-/**
- * Each resource's stall time over `seconds` as a share of it. A resource or line missing from either reading is left
- * out; totals that went backwards (they never should) count as no stall.
- */
+/** Each resource's some and full shares of the interval; a resource (or line) missing from either reading is left out. */
 export function pressureShares(before: PressureReading, now: PressureReading, seconds: number): Omit<PressureEvent, 'ts'> {
-  const share: Share = (then, current, line) => {
-    const [a, b] = [then[line], current[line]];
-    return a === undefined || b === undefined ? undefined : ratio(increase(a, b) / US_PER_SECOND, seconds);
-  };
   const event: Omit<PressureEvent, 'ts'> = {};
   if (!(seconds > 0)) return event;
   for (const resource of ['cpu', 'memory', 'io'] as const) {
-    const [then, current] = [before[resource], now[resource]];
-    const some = then && current && share(then, current, 'some');
-    if (some === undefined) continue;
-    const full = share(then!, current!, 'full');
-    event[resource] = full === undefined ? { some } : { some, full };
+    const some = share(before[resource], now[resource], 'some', seconds);
+    const full = share(before[resource], now[resource], 'full', seconds);
+    if (some !== undefined) event[resource] = full === undefined ? { some } : { some, full };
   }
-  const full = before.irq && now.irq && share(before.irq, now.irq, 'full');
-  if (full !== undefined) event.irq = { full };
+  // irq has a full line only.
+  const irq = share(before.irq, now.irq, 'full', seconds);
+  if (irq !== undefined) event.irq = { full: irq };
   return event;
 }
 

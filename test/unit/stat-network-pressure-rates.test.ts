@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import { join } from 'node:path';
 import { createCpuCollector, kernelFigures } from '../../agent/collectors/cpu';
 import { createNetworkCollector } from '../../agent/collectors/network';
-import { createPressureCollector } from '../../agent/collectors/pressure';
+import { createPressureCollector, pressureShares } from '../../agent/collectors/pressure';
 import { parseConfig } from '../../agent/config';
 import { createProcfsSource } from '../../agent/sources/procfs/source';
 import type { NetworkReading, Source } from '../../agent/sources/types';
@@ -145,6 +145,13 @@ describe('pressure shares', () => {
       memory: { some: share('memory', 'some'), full: share('memory', 'full') },
       io: { some: share('io', 'some'), full: share('io', 'full') },
     });
+  });
+
+  it('cpu without a full line (before 5.13), irq with only one; a resource gone between the readings is left out', () => {
+    // cpu some: 500,000 us of 2 s = 0.25; irq full: 200,000 us of 2 s = 0.1
+    const before = { cpu: { some: 0 }, irq: { full: 1000 }, io: { some: 0, full: 0 } };
+    const after = { cpu: { some: 500_000 }, irq: { full: 201_000 } };
+    expect(pressureShares(before, after, 2)).toEqual({ cpu: { some: 0.25 }, irq: { full: 0.1 } });
   });
 
   it('a kernel without PSI: events with no resource, no error', async () => {
