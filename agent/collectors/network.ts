@@ -4,7 +4,7 @@ import type { NetClassReading, NetDevReading, NetworkReading, Source } from '../
 import type { Collector } from './types';
 import { increase, isRateBase, perSecond } from './deltas';
 
-/** Bits per second in a Mbit/s of /sys/class/net/<device>/speed, over 8: bytes per second. */
+/** /sys/class/net/<device>/speed is in Mbit/s: 10^6 bits, 125,000 bytes per second. */
 const SPEED_MBIT_BYTES = 1_000_000 / 8;
 
 /** The interface's up, operstate and link speed, where the source has them. */
@@ -18,7 +18,7 @@ function facts(reading: NetClassReading | undefined): Pick<NetworkInterface, 'up
 /**
  * Per-interface rates between two readings taken `seconds` apart. An interface new since the last reading is left out;
  * a counter that went backwards (the interface re-created, a 32-bit driver counter wrapped) counts as no increase.
- * A column the source lacks gives no rate.
+ * A column the source lacks gives no rate; an interface without byte counters (si could not read them) is left out.
  */
 export function interfaceRates(
   previous: Map<string, NetDevReading>,
@@ -34,6 +34,8 @@ export function interfaceRates(
       const [then, value] = [before[direction][column], now[direction][column]];
       return then === undefined || value === undefined ? undefined : perSecond(increase(then, value), seconds);
     };
+    const [receiveBytesPerSecond, transmitBytesPerSecond] = [rate('receive', 'bytes'), rate('transmit', 'bytes')];
+    if (receiveBytesPerSecond === undefined || transmitBytesPerSecond === undefined) return [];
     const optional = {
       receivePacketsPerSecond: rate('receive', 'packets'),
       transmitPacketsPerSecond: rate('transmit', 'packets'),
@@ -46,8 +48,8 @@ export function interfaceRates(
       {
         device: now.device,
         ...facts(classes.get(now.device)),
-        receiveBytesPerSecond: rate('receive', 'bytes') ?? 0,
-        transmitBytesPerSecond: rate('transmit', 'bytes') ?? 0,
+        receiveBytesPerSecond,
+        transmitBytesPerSecond,
         ...Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined)),
       },
     ];
