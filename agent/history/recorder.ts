@@ -1,8 +1,8 @@
 /**
  * Keeps the history filled and written: every sample the feed publishes, whoever asked for it, goes into the store;
- * one standing timer (history.sampleInterval) asks each topic for a sample at most that old, so that a host nobody
- * watches is still recorded, and a Prometheus scraping at that interval finds the sample fresh and costs no read
- * more. The same tick writes the file once history.writeInterval has passed: no second timer.
+ * one standing timer (history.sampleInterval) asks each topic for a sample unless one came since the last tick, so
+ * that a host nobody watches is still recorded, and a Prometheus scraping at that interval (whose scrapes publish
+ * samples) costs no read more. The same tick writes the file once history.writeInterval has passed: no second timer.
  */
 import { interval, type Subscription } from 'rxjs';
 import type { Feed } from '../feed';
@@ -14,6 +14,8 @@ import type { HistoryStore, TierSpec } from './store';
 
 /** A failing write (a full disk) is logged at most this often, each line with how many failed since. */
 const WRITE_WARNING_PERIOD_MS = 3_600_000;
+/** Far more than a read takes and a timer drifts, far less than the interval. */
+const TICK_MARGIN_MS = 1000;
 
 export interface HistoryRecorder {
   store: HistoryStore;
@@ -66,12 +68,15 @@ export function startRecorder({ config, file, feed, host, logger, now = Date.now
     return next;
   };
 
+  // A sample taken since the last tick saves a read (a scrape's, a viewer's); the tick's own sample of an interval ago,
+  // taken a few ms after that tick, must not: it counts as stale from this margin before the interval on.
+  const maxAgeMs = config.sampleInterval - Math.min(TICK_MARGIN_MS, config.sampleInterval / 2);
   const subscriptions: Subscription[] = [
     feed.items$.subscribe((item) => {
       if (item.topic !== 'collector-error') store.add(item.topic, item.data.ts, item.data);
     }),
     interval(config.sampleInterval).subscribe(() => {
-      for (const topic of feed.topics) void feed.sample(topic, config.sampleInterval);
+      for (const topic of feed.topics) void feed.sample(topic, maxAgeMs);
       if (!writing && now() - writtenAt >= config.writeInterval) void write();
     }),
   ];
