@@ -34,9 +34,19 @@ export function stepFor(tierStepMs: number, { from, to, stepMs = 0, maxPoints }:
   return step;
 }
 
-/** To 7 significant digits, about a Float32's: 0.23, not 0.23000000417232513 (shorter JSON, nothing lost). */
-function decimal(x: number): number {
-  return Number(x.toPrecision(7));
+/** Significant digits sent, of the series' largest value: more than a chart shows, fewer than a Float32 holds. */
+const DIGITS = 6;
+
+/**
+ * Rounding to DIGITS significant digits of `largest`: 0.23 rather than 0.23000000417232513, a shorter JSON for nothing
+ * a chart could show. One scale per series, so that a day of a series costs a multiplication per value: below 10^DIGITS
+ * Math.round(x * scale) / scale (dividing by an exact power of ten gives the short decimal), above it
+ * Math.round(x / unit) * unit (an exact integer).
+ */
+function rounding(largest: number): { scale: number; unit: number } {
+  if (!(largest > 0) || !Number.isFinite(largest)) return { scale: 1, unit: 0 };
+  const exponent = DIGITS - 1 - Math.floor(Math.log10(largest));
+  return exponent >= 0 ? { scale: 10 ** exponent, unit: 0 } : { scale: 1, unit: 10 ** -exponent };
 }
 
 /**
@@ -85,12 +95,16 @@ function topicSeries(topic: TopicHistory, tier: number, within: ReturnType<typeo
     // A series with no sample in the range (a mount gone since) is left out rather than sent as nulls.
     if (!any) return;
     const mean = topic.kinds[i] === 'mean';
+    let largest = 0;
+    for (let p = 0; p < count; p++) if (n[p]! > 0) largest = Math.max(largest, Math.abs(top[p]!), Math.abs(mean ? sum[p]! / n[p]! : last[p]!));
+    const { scale, unit } = rounding(largest);
+    const round = (x: number) => (unit ? Math.round(x / unit) * unit : Math.round(x * scale) / scale);
     const value: (number | null)[] = new Array(count);
     const max: (number | null)[] = new Array(count);
     for (let p = 0; p < count; p++) {
       const k = n[p]!;
-      value[p] = k === 0 ? null : decimal(mean ? sum[p]! / k : last[p]!);
-      max[p] = k === 0 ? null : decimal(top[p]!);
+      value[p] = k === 0 ? null : round(mean ? sum[p]! / k : last[p]!);
+      max[p] = k === 0 ? null : round(top[p]!);
     }
     out[path] = { value, max };
   });

@@ -83,7 +83,7 @@ export class HistoryStore {
   }
 
   /** The series' index in its topic, made if there is room; -1 if not. */
-  seriesOf(topic: TopicHistory, topicName: string, path: string, kind: SeriesKind = kindOf(path)): number {
+  seriesOf(topic: TopicHistory, topicName: string, path: string, kind?: SeriesKind): number {
     const known = topic.index.get(path);
     if (known !== undefined) return known;
     if (this.seriesCount >= this.maxSeries) {
@@ -97,7 +97,7 @@ export class HistoryStore {
     }
     const index = topic.paths.length;
     topic.paths.push(path);
-    topic.kinds.push(kind);
+    topic.kinds.push(kind ?? kindOf(path));
     topic.index.set(path, index);
     topic.tiers.forEach((ring, t) => {
       ring.value.push(new Float32Array(this.slots[t]!).fill(NaN));

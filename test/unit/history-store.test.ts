@@ -38,6 +38,19 @@ describe('one step', () => {
   });
 });
 
+describe('numbers sent', () => {
+  it('to 6 significant digits of the series: the decimal written, not the Float32 kept', () => {
+    expect(Math.fround(0.23)).not.toBe(0.23);
+    const store = new HistoryStore(TIERS, 100);
+    store.add('cpu', T0, { usage: 0.23 });
+    store.add('cpu', T0 + 1000, { usage: 0.000123 });
+    store.add('memory', T0, { usedBytes: 123_456_789_012 });
+    const answer = answerHistory(store, { topics: ['cpu', 'memory'], from: T0, to: T0 + 1999, maxPoints: 10 }, T0 + 1999);
+    expect(answer.series.cpu!.usage!.value).toEqual([0.23, 0.000123]);
+    expect(answer.series.memory!.usedBytes!.value).toEqual([123_457_000_000, null]);
+  });
+});
+
 describe('several steps', () => {
   function filled(): HistoryStore {
     const store = new HistoryStore(TIERS, 100);
