@@ -75,6 +75,7 @@ export interface HistoryBench {
   bytesTwoCores: number;
   fillSeconds: number;
   answerMs: number;
+  answerMinMs: number;
   jsonMs: number;
   gzipMs: number;
   jsonBytes: number;
@@ -114,6 +115,7 @@ export function benchHistory(runs = 21): HistoryBench {
     bytesTwoCores: small.bytes(),
     fillSeconds,
     answerMs: median(answer),
+    answerMinMs: Math.min(...answer),
     jsonMs: median(json),
     gzipMs: median(zip),
     jsonBytes: body.length,
@@ -128,6 +130,6 @@ export function historyReport(b: HistoryBench, mark: (ok: boolean) => string): s
     `history: a synthetic host (64 cores, 10 filesystems, 10 disks, 10 interfaces), a day of samples (filled in ${b.fillSeconds.toFixed(1)} s), default tiers`,
     `  store    ${b.series} series, ${MiB(b.bytes)} MiB (target < 16 MiB: ${mark(b.bytes < TARGET_BYTES)}); 2 cores: ${MiB(b.bytesTwoCores)} MiB`,
     `  24 h of every topic at 1500 points (${b.points} steps), median of 21:`,
-    `    answer ${b.answerMs.toFixed(2)} ms (target < ${TARGET_QUERY_MS} ms: ${mark(b.answerMs < TARGET_QUERY_MS)})   JSON ${b.jsonMs.toFixed(2)} ms (${(b.jsonBytes / 1e6).toFixed(2)} MB)   gzip ${b.gzipMs.toFixed(2)} ms (${(b.gzipBytes / 1e6).toFixed(2)} MB)`,
+    `    answer ${b.answerMs.toFixed(2)} ms (fastest ${b.answerMinMs.toFixed(2)}; target < ${TARGET_QUERY_MS} ms: ${mark(b.answerMs < TARGET_QUERY_MS)})   JSON ${b.jsonMs.toFixed(2)} ms (${(b.jsonBytes / 1e6).toFixed(2)} MB)   gzip ${b.gzipMs.toFixed(2)} ms (${(b.gzipBytes / 1e6).toFixed(2)} MB)`,
   ].join('\n');
 }
