@@ -61,3 +61,20 @@ describe('history across a restart', () => {
     expect(after.series.memory!.usedRatio!.value.some((v) => v !== null)).toBe(true);
   });
 });
+
+describe('GET /api/history on a running agent', () => {
+  it('answers cross-origin requests from cors.origins, as /api/snapshot does', async () => {
+    const origin = 'https://dash.example';
+    const agent = await startTestAgent({ cors: { origins: [origin] } });
+    for (const path of ['/api/snapshot', '/api/history']) {
+      const res = await fetch(`${agent.url}${path}`, { headers: { Origin: origin } });
+      expect([path, res.status, res.headers.get('access-control-allow-origin')]).toEqual([path, 200, origin]);
+    }
+  });
+
+  it('is not served with history.enabled false', async () => {
+    const agent = await startTestAgent({ history: { enabled: false } });
+    expect(agent.history).toBeUndefined();
+    expect((await fetch(`${agent.url}/api/history`)).status).toBe(404);
+  });
+});
