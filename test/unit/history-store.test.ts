@@ -14,15 +14,19 @@ const T0 = 1_700_000_000_000; // a multiple of 10 s
 const ask = (store: HistoryStore, over: Partial<HistoryRequest>, now: number) =>
   answerHistory(store, { topics: ['cpu', 'load'], from: T0, to: now, maxPoints: 1500, ...over }, now);
 
+/** A store with these samples: [topic, ms after T0, payload]. */
+function storeOf(samples: [string, number, object][]): HistoryStore {
+  const store = new HistoryStore(TIERS, 100);
+  for (const [topic, at, payload] of samples) store.add(topic, T0 + at, payload);
+  return store;
+}
+
 describe('one step', () => {
   it('keeps the mean and max of ratios and rates, the last and max of gauges', () => {
-    const store = new HistoryStore(TIERS, 100);
-    store.add('cpu', T0 + 0, { usage: 0.2 });
-    store.add('cpu', T0 + 300, { usage: 0.5 });
-    store.add('cpu', T0 + 600, { usage: 0.8 });
-    store.add('load', T0 + 100, { load1: 1 });
-    store.add('load', T0 + 400, { load1: 3 });
-    store.add('load', T0 + 900, { load1: 2 });
+    const store = storeOf([
+      ['cpu', 0, { usage: 0.2 }], ['cpu', 300, { usage: 0.5 }], ['cpu', 600, { usage: 0.8 }],
+      ['load', 100, { load1: 1 }], ['load', 400, { load1: 3 }], ['load', 900, { load1: 2 }],
+    ]);
     const answer = ask(store, { to: T0 + 999 }, T0 + 999);
     expect(answer).toMatchObject({ from: T0, to: T0 + 999, stepMs: 1000, tierStepMs: 1000, ts: [T0], restarts: [] });
     expect(answer.series.cpu!.usage).toEqual({ value: [0.5], max: [0.8] });
@@ -52,18 +56,12 @@ describe('numbers sent', () => {
 });
 
 describe('several steps', () => {
-  function filled(): HistoryStore {
-    const store = new HistoryStore(TIERS, 100);
-    // Steps 0..3 of the 1 s tier; step 2 has no sample.
-    store.add('cpu', T0 + 0, { usage: 0.1 });
-    store.add('cpu', T0 + 500, { usage: 0.3 });
-    store.add('cpu', T0 + 1000, { usage: 0.6 });
-    store.add('cpu', T0 + 3000, { usage: 0.4 });
-    store.add('load', T0 + 200, { load1: 5 });
-    store.add('load', T0 + 1200, { load1: 4 });
-    store.add('load', T0 + 3200, { load1: 7 });
-    return store;
-  }
+  // Steps 0..3 of the 1 s tier; step 2 has no sample.
+  const filled = () =>
+    storeOf([
+      ['cpu', 0, { usage: 0.1 }], ['cpu', 500, { usage: 0.3 }], ['cpu', 1000, { usage: 0.6 }], ['cpu', 3000, { usage: 0.4 }],
+      ['load', 200, { load1: 5 }], ['load', 1200, { load1: 4 }], ['load', 3200, { load1: 7 }],
+    ]);
 
   it('answers null where a step has no sample', () => {
     const answer = ask(filled(), { to: T0 + 3999 }, T0 + 3999);
