@@ -25,7 +25,7 @@ export const TARGET_QUERY_MS = 20;
 const DAY_MS = 86_400_000;
 const TIERS: TierSpec[] = DEFAULT_TIERS.map(({ step, keep }) => ({ stepMs: parseDuration(step)!, keepMs: parseDuration(keep)! }));
 
-/** Payloads of each topic as the collectors make them; network as its per-interface rates (8 of them) may be. */
+/** Payloads of each topic as the collectors make them (agent/events.ts), network and pressure and cpu's /proc/stat rates as main has them. */
 function payloads(host: SyntheticHost, i: number): Record<string, object> {
   const wave = (k: number) => 0.5 + 0.4 * Math.sin(i / 50 + k);
   return {
@@ -33,6 +33,7 @@ function payloads(host: SyntheticHost, i: number): Record<string, object> {
       usage: wave(0),
       modes: Object.fromEntries(CPU_MODES.map((mode, k) => [mode, wave(k) / CPU_MODES.length])),
       cores: Array.from({ length: host.cores }, (_, k) => ({ cpu: String(k), usage: wave(k) })),
+      contextSwitchesPerSecond: 1e5 * wave(1), forksPerSecond: 50 * wave(2), interruptsPerSecond: 1e5 * wave(3), procsRunning: 3, procsBlocked: 0,
     },
     memory: Object.fromEntries(['total', 'available', 'used', 'free', 'buffers', 'cached', 'swapTotal', 'swapFree', 'swapUsed'].map((name, k) => [`${name}Bytes`, 2 ** 34 * wave(k)]).concat([['usedRatio', wave(9)]])),
     disk: {
@@ -47,10 +48,11 @@ function payloads(host: SyntheticHost, i: number): Record<string, object> {
     load: { load1: 8 * wave(1), load5: 8 * wave(2), load15: 8 * wave(3) },
     network: {
       interfaces: Array.from({ length: host.interfaces }, (_, k) => ({
-        device: `eth${k}`,
+        device: `eth${k}`, up: true, operstate: 'up', speedBytesPerSecond: 1.25e9,
         ...Object.fromEntries(['receiveBytes', 'transmitBytes', 'receivePackets', 'transmitPackets', 'receiveErrors', 'transmitErrors', 'receiveDrops', 'transmitDrops'].map((name, j) => [`${name}PerSecond`, 1e6 * wave(j + k)])),
       })),
     },
+    pressure: { cpu: { some: wave(1) / 10, full: 0 }, memory: { some: 0, full: 0 }, io: { some: wave(2) / 5, full: wave(3) / 10 }, irq: { full: 0 } },
   };
 }
 

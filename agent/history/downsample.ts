@@ -81,30 +81,38 @@ function topicSeries(topic: TopicHistory, tier: number, within: ReturnType<typeo
     sum.fill(0);
     n.fill(0);
     top.fill(-Infinity);
-    let any = false;
-    for (const slot of within.slots) {
+    // The largest magnitude of the series' samples (a mean or last is never beyond its step's samples) sets its rounding.
+    let largest = -1;
+    const { slots, points } = within;
+    for (let j = 0; j < slots.length; j++) {
+      const slot = slots[j]!;
       const v = values[slot]!;
       if (Number.isNaN(v)) continue;
-      const p = within.points[slot]!;
+      const p = points[slot]!;
+      const m = maxes[slot]!;
       sum[p] += v;
       n[p] += 1;
       last[p] = v;
-      top[p] = Math.max(top[p]!, maxes[slot]!);
-      any = true;
+      if (m > top[p]!) top[p] = m;
+      const size = Math.max(Math.abs(v), Math.abs(m));
+      if (size > largest) largest = size;
     }
     // A series with no sample in the range (a mount gone since) is left out rather than sent as nulls.
-    if (!any) return;
+    if (largest < 0) return;
     const mean = topic.kinds[i] === 'mean';
-    let largest = 0;
-    for (let p = 0; p < count; p++) if (n[p]! > 0) largest = Math.max(largest, Math.abs(top[p]!), Math.abs(mean ? sum[p]! / n[p]! : last[p]!));
     const { scale, unit } = rounding(largest);
-    const round = (x: number) => (unit ? Math.round(x / unit) * unit : Math.round(x * scale) / scale);
     const value: (number | null)[] = new Array(count);
     const max: (number | null)[] = new Array(count);
     for (let p = 0; p < count; p++) {
       const k = n[p]!;
-      value[p] = k === 0 ? null : round(mean ? sum[p]! / k : last[p]!);
-      max[p] = k === 0 ? null : round(top[p]!);
+      if (k === 0) {
+        value[p] = null;
+        max[p] = null;
+        continue;
+      }
+      const x = mean ? sum[p]! / k : last[p]!;
+      value[p] = unit ? Math.round(x / unit) * unit : Math.round(x * scale) / scale;
+      max[p] = unit ? Math.round(top[p]! / unit) * unit : Math.round(top[p]! * scale) / scale;
     }
     out[path] = { value, max };
   });
