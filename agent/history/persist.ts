@@ -11,7 +11,7 @@ import { readFileSync, renameSync } from 'node:fs';
 import { mkdir, open, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { SeriesKind } from './series';
-import { HistoryStore, type Restart, type TierRing, type TierSpec, type TopicHistory } from './store';
+import { HistoryStore, type Restart, type SeriesArrays, type TierRing, type TierSpec } from './store';
 
 const MAGIC = Buffer.from('HFHISTRY');
 export const FORMAT_VERSION = 1;
@@ -91,6 +91,7 @@ export function decodeHistory(bytes: Buffer, host: string, tiers: readonly TierS
   if (!sameTiers(header.tiers, tiers)) throw new UnusableHistory('written with other history.tiers');
   const store = new HistoryStore(tiers, maxSeries);
   let at = headerEnd;
+  const tierArrays: SeriesArrays[][] = [];
   const take = <T extends Float64Array | Uint32Array | Float32Array>(array: T): T => {
     const end = at + array.byteLength;
     if (end > size) throw new UnusableHistory('shorter than its header says');
@@ -99,25 +100,14 @@ export function decodeHistory(bytes: Buffer, host: string, tiers: readonly TierS
     return array;
   };
   for (const { name, paths, kinds } of header.topics) {
-    const topic: TopicHistory = store.topic(name);
-    const rings = store.slots.map((slots) => {
-      const ring = { steps: take(new Float64Array(slots)), counts: take(new Uint32Array(slots)), value: [] as Float32Array[], max: [] as Float32Array[] };
-      for (let i = 0; i < paths.length; i++) {
-        ring.value.push(take(new Float32Array(slots)));
-        ring.max.push(take(new Float32Array(slots)));
-      }
-      return ring;
+    const topic = store.topic(name);
+    topic.tiers.forEach((ring, t) => {
+      ring.steps = take(new Float64Array(store.slots[t]!));
+      ring.counts = take(new Uint32Array(store.slots[t]!));
+      // Read in the file's order; the arrays of a series beyond maxSeries are read and let go.
+      tierArrays[t] = paths.map(() => ({ value: take(new Float32Array(store.slots[t]!)), max: take(new Float32Array(store.slots[t]!)) }));
     });
-    paths.forEach((path, i) => {
-      const index = store.seriesOf(topic, name, path, kinds[i]);
-      if (index < 0) return;
-      topic.tiers.forEach((ring, t) => {
-        ring.steps = rings[t]!.steps;
-        ring.counts = rings[t]!.counts;
-        ring.value[index] = rings[t]!.value[i]!;
-        ring.max[index] = rings[t]!.max[i]!;
-      });
-    });
+    paths.forEach((path, i) => store.seriesOf(topic, name, path, kinds[i], (t) => tierArrays[t]![i]!));
   }
   if (at !== size) throw new UnusableHistory('longer than its header says');
   store.restarts = header.restarts;

@@ -21,6 +21,12 @@ export interface TierRing {
   max: Float32Array[];
 }
 
+/** One series in one tier: its value and max per slot. */
+export interface SeriesArrays {
+  value: Float32Array;
+  max: Float32Array;
+}
+
 export interface TopicHistory {
   paths: string[];
   kinds: SeriesKind[];
@@ -82,8 +88,8 @@ export class HistoryStore {
     return topic;
   }
 
-  /** The series' index in its topic, made if there is room; -1 if not. */
-  seriesOf(topic: TopicHistory, topicName: string, path: string, kind?: SeriesKind): number {
+  /** The series' index in its topic, made if there is room (of `arrays` of each tier, when read from a file); -1 if not. */
+  seriesOf(topic: TopicHistory, topicName: string, path: string, kind?: SeriesKind, arrays?: (tier: number) => SeriesArrays): number {
     const known = topic.index.get(path);
     if (known !== undefined) return known;
     if (this.seriesCount >= this.maxSeries) {
@@ -100,8 +106,9 @@ export class HistoryStore {
     topic.kinds.push(kind ?? kindOf(path));
     topic.index.set(path, index);
     topic.tiers.forEach((ring, t) => {
-      ring.value.push(new Float32Array(this.slots[t]!).fill(NaN));
-      ring.max.push(new Float32Array(this.slots[t]!).fill(NaN));
+      const { value, max } = arrays?.(t) ?? { value: new Float32Array(this.slots[t]!).fill(NaN), max: new Float32Array(this.slots[t]!).fill(NaN) };
+      ring.value.push(value);
+      ring.max.push(max);
     });
     this.seriesCount += 1;
     return index;
