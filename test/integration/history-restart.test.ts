@@ -3,10 +3,11 @@
  * which writes the file), a new one starts on the same file, and /api/history gives the samples from before, with the
  * time the agent was down.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { historyAnswerSchema, type HistoryAnswer } from '../../agent/history-contract';
+import { startCli, stopCli, type RunningCli } from '../helpers/cli';
 import { createFakeSource } from '../helpers/fake-source';
 import { startTestAgent, stopTestAgents } from '../helpers/agent';
 import { openStream } from '../helpers/sse-stream';
@@ -16,6 +17,11 @@ let dir: string;
 beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'history-restart-'))));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(stopTestAgents);
+
+/** Commands started here, ended (by their process) if a test fails before it stops them. */
+const commands: RunningCli[] = [];
+const track = (cli: RunningCli) => (commands.push(cli), cli);
+afterEach(() => commands.splice(0).forEach(({ child }) => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')));
 
 async function history(url: string, from: number): Promise<HistoryAnswer> {
   const res = await fetch(`${url}/api/history?topics=load,memory&from=${from}&to=${Date.now()}`, { headers: { 'Accept-Encoding': 'gzip' } });
@@ -59,6 +65,25 @@ describe('history across a restart', () => {
     expect(ended.length).toBeGreaterThan(0);
     for (const [ts, value] of ended) expect([ts, kept.get(ts)]).toEqual([ts, value]);
     expect(after.series.memory!.usedRatio!.value.some((v) => v !== null)).toBe(true);
+  });
+});
+
+describe('the hostfeed command', () => {
+  it('writes the history on SIGTERM and reads it back at the next start, with the restart', async () => {
+    const file = join(dir, 'cli-history.bin');
+    const config = join(dir, 'cli.json');
+    writeFileSync(config, JSON.stringify({ host: '127.0.0.1', port: 0, history: { file } }));
+    const first = track(await startCli(['--config', config]));
+    const from = Date.now() - 1000;
+    const before = await history(first.url, from);
+    expect(load1(before).size).toBeGreaterThan(0);
+    expect(await stopCli(first, 'SIGTERM')).toEqual({ code: 0, signal: null, problems: [] });
+    expect(existsSync(file)).toBe(true);
+
+    const second = track(await startCli(['--config', config]));
+    const after = await history(second.url, from);
+    expect(after.restarts).toHaveLength(1);
+    expect(await stopCli(second, 'SIGTERM')).toEqual({ code: 0, signal: null, problems: [] });
   });
 });
 
