@@ -7,8 +7,9 @@
  * topic its series), the typed arrays in the header's order in the machine's byte order, then SHA-256 of all before.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, renameSync } from 'node:fs';
-import { mkdir, open, rename } from 'node:fs/promises';
+import { closeSync, fsync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { rename } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
 import type { SeriesKind } from './series';
 import { HistoryStore, type Restart, type SeriesArrays, type TierRing, type TierSpec } from './store';
@@ -38,31 +39,29 @@ function arraysOf(ring: TierRing): ArrayBufferView[] {
   return [ring.steps, ring.counts, ...ring.value.flatMap((value, i) => [value, ring.max[i]!])];
 }
 
-/** The store as the bytes of a file, copied at once: the arrays keep changing while the file is written. */
-export function encodeHistory(store: HistoryStore, host: string): Buffer {
-  const topics = [...store.topics].map(([name, topic]) => ({ name, topic }));
+/**
+ * The bytes of the file as views of the store's own arrays, hash last: no copy of a history of several MB every
+ * minute. They are the store's state only until its next sample: write them at once (writeHistoryFile does).
+ */
+export function historyParts(store: HistoryStore, host: string): Uint8Array[] {
+  const topics = [...store.topics];
   const header: Header = {
     host,
     tiers: [...store.tiers],
     restarts: store.restarts,
     lastTs: store.lastTs ?? null,
-    topics: topics.map(({ name, topic }) => ({ name, paths: topic.paths, kinds: topic.kinds })),
+    topics: topics.map(([name, topic]) => ({ name, paths: topic.paths, kinds: topic.kinds })),
   };
   const json = Buffer.from(JSON.stringify(header));
-  const arrays = topics.flatMap(({ topic }) => topic.tiers.flatMap(arraysOf));
-  const size = PREFIX_BYTES + json.length + arrays.reduce((sum, a) => sum + a.byteLength, 0);
-  const out = Buffer.allocUnsafe(size + HASH_BYTES);
-  MAGIC.copy(out, 0);
-  out.writeUInt32LE(FORMAT_VERSION, MAGIC.length);
-  out.writeUInt32LE(json.length, MAGIC.length + 4);
-  json.copy(out, PREFIX_BYTES);
-  let at = PREFIX_BYTES + json.length;
-  for (const a of arrays) {
-    out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
-    at += a.byteLength;
-  }
-  createHash('sha256').update(out.subarray(0, size)).digest().copy(out, size);
-  return out;
+  const prefix = Buffer.alloc(PREFIX_BYTES);
+  MAGIC.copy(prefix, 0);
+  prefix.writeUInt32LE(FORMAT_VERSION, MAGIC.length);
+  prefix.writeUInt32LE(json.length, MAGIC.length + 4);
+  const arrays = topics.flatMap(([, topic]) => topic.tiers.flatMap(arraysOf)).map((a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  const parts = [prefix, json, ...arrays];
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return [...parts, hash.digest()];
 }
 
 /** Why a file cannot be read back: the warning's reason. */
@@ -143,18 +142,27 @@ export function loadHistory(path: string, host: string, tiers: readonly TierSpec
   }
 }
 
-/** Writes the bytes to `path` atomically: a reader (or a crash) sees the old file or the new one, never half of one. */
-export async function writeAtomically(path: string, bytes: Buffer): Promise<void> {
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
+/**
+ * Writes the parts to `path` atomically: a reader (or a crash) sees the old file or the new one, never half of one.
+ * The parts go to the temporary file at once, before anything else runs (they are views of arrays that change with
+ * the next sample); only the fsync and the rename are waited for.
+ */
+export async function writeHistoryFile(path: string, parts: readonly Uint8Array[]): Promise<void> {
+  mkdirSync(dirname(path), { recursive: true });
   // Its own name: two agents (tests) writing the same path never write into one temporary file.
   const temporary = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-  const file = await open(temporary, 'w', 0o600);
+  const fd = openSync(temporary, 'w', 0o600);
   try {
-    await file.writeFile(bytes);
-    await file.sync();
+    for (const part of parts) {
+      for (let written = 0; written < part.byteLength; ) written += writeSync(fd, part, written);
+    }
+    await promisify(fsync)(fd);
+  } catch (err) {
+    // A full disk leaves no half-written file behind.
+    rmSync(temporary, { force: true });
+    throw err;
   } finally {
-    await file.close();
+    closeSync(fd);
   }
   await rename(temporary, path);
 }

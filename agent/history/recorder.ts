@@ -9,7 +9,7 @@ import type { Feed } from '../feed';
 import type { Logger } from '../logger';
 import { throttledWarning } from '../throttled-log';
 import type { HistoryConfig } from './config';
-import { encodeHistory, loadHistory, writeAtomically } from './persist';
+import { historyParts, loadHistory, writeHistoryFile } from './persist';
 import type { HistoryStore, TierSpec } from './store';
 
 /** A failing write (a full disk) is logged at most this often, each line with how many failed since. */
@@ -54,7 +54,7 @@ export function startRecorder({ config, file, feed, host, logger, now = Date.now
   const writeOnce = async () => {
     writtenAt = now();
     try {
-      await writeAtomically(file, encodeHistory(store, host));
+      await writeHistoryFile(file, historyParts(store, host));
     } catch (err) {
       writeErrors += 1;
       warnWriteFailed({ file, err: (err as Error).message });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createFeed, type Feed } from '../../agent/feed';
 import { createLoadCollector } from '../../agent/collectors/load';
 import { answerHistory } from '../../agent/history/downsample';
-import { encodeHistory, FORMAT_VERSION, historyPath, loadHistory, writeAtomically } from '../../agent/history/persist';
+import { FORMAT_VERSION, historyParts, historyPath, loadHistory, writeHistoryFile } from '../../agent/history/persist';
 import { startRecorder, tierSpecs } from '../../agent/history/recorder';
 import { historyConfigSchema } from '../../agent/history/config';
 import { HistoryStore } from '../../agent/history/store';
@@ -45,7 +45,7 @@ describe('writing and reading back', () => {
   it('reads back what was written, every tier, series, restart and the last sample time', async () => {
     const store = sampleStore();
     const file = join(dir, 'state', 'history.bin');
-    await writeAtomically(file, encodeHistory(store, HOST));
+    await writeHistoryFile(file, historyParts(store, HOST));
     const { store: read, setAside } = loadHistory(file, HOST, TIERS, 100);
     expect(setAside).toBeUndefined();
     expect(everything(read, 'fine')).toEqual(everything(store, 'fine'));
@@ -60,9 +60,20 @@ describe('writing and reading back', () => {
 
   it('replaces the old file whole', async () => {
     const file = join(dir, 'history.bin');
-    await writeAtomically(file, encodeHistory(new HistoryStore(TIERS, 100), HOST));
-    await writeAtomically(file, encodeHistory(sampleStore(), HOST));
+    await writeHistoryFile(file, historyParts(new HistoryStore(TIERS, 100), HOST));
+    await writeHistoryFile(file, historyParts(sampleStore(), HOST));
     expect(everything(loadHistory(file, HOST, TIERS, 100).store, 'fine')).toEqual(everything(sampleStore(), 'fine'));
+  });
+
+  it('leaves the old file as it was, and no temporary file, when a write fails half-way', async () => {
+    const file = join(dir, 'history.bin');
+    await writeHistoryFile(file, historyParts(sampleStore(), HOST));
+    const old = readFileSync(file);
+    // A part that cannot be written, after one that was: the failure comes with bytes already in the temporary file.
+    const failing = [Buffer.from('partial'), { byteLength: 10 } as Uint8Array];
+    await expect(writeHistoryFile(file, failing)).rejects.toThrow();
+    expect(readdirSync(dir)).toEqual(['history.bin']);
+    expect(readFileSync(file)).toEqual(old);
   });
 
   it('starts empty, without a word, where there is no file yet', () => {
@@ -73,7 +84,7 @@ describe('writing and reading back', () => {
 
   it('keeps at most maxSeries of a file written with more', async () => {
     const file = join(dir, 'history.bin');
-    await writeAtomically(file, encodeHistory(sampleStore(), HOST));
+    await writeHistoryFile(file, historyParts(sampleStore(), HOST));
     expect(loadHistory(file, HOST, TIERS, 2).store.series).toBe(2);
   });
 });
@@ -91,7 +102,7 @@ describe('a file that cannot be used', () => {
 
   it.each(cases)('%s: is set aside as .bad and the history starts empty', async (_, spoil, { host = HOST, tiers = TIERS }, reason) => {
     const file = join(dir, 'history.bin');
-    writeFileSync(file, spoil(encodeHistory(sampleStore(), HOST)));
+    writeFileSync(file, spoil(Buffer.concat(historyParts(sampleStore(), HOST))));
     const spoiled = readFileSync(file);
     const { store, setAside } = loadHistory(file, host, tiers, 100);
     expect(setAside).toMatch(reason);
@@ -179,7 +190,7 @@ describe('the recorder', () => {
 
     const before = new HistoryStore(tierSpecs(config()), 2000);
     before.add('load', T0 - 5000, { load1: 1 });
-    await writeAtomically(file, encodeHistory(before, HOST));
+    await writeHistoryFile(file, historyParts(before, HOST));
     const recorder = startRecorder({ config: config(), file, feed, host: HOST, logger });
     recorder.close();
     expect(recorder.store.restarts).toEqual([{ downFrom: T0 - 5000, upAt: T0 }]);
