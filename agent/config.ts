@@ -10,6 +10,7 @@ import { durationSchema } from './duration';
 import { TOPICS, type Topic } from './events';
 import { tlsConfigSchema } from './tls';
 import { viewerAgentsSchema } from './fleet/schema';
+import { historyConfigSchema } from './history/config';
 
 /**
  * The bounds of the duration keys. A collector sampled less than hourly, a stream whose heartbeat or retry is longer
@@ -193,6 +194,8 @@ export const configSchema = z.strictObject({
       agents: viewerAgentsSchema.optional(),
     })
     .prefault({}),
+  /** The in-memory history of every topic, written to a file: see agent/history/config.ts and docs/history.md. */
+  history: historyConfigSchema,
 });
 
 export type Config = z.output<typeof configSchema>;

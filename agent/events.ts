@@ -11,6 +11,7 @@
  * gives no gap and no duplicate.
  */
 import { z } from 'zod';
+import { historyAnswerSchema } from './history-contract';
 
 /** Kinds of sample, each one SSE event type and one `?topics=` value. */
 export const TOPICS = ['cpu', 'memory', 'disk', 'load', 'network', 'pressure'] as const;
@@ -245,5 +246,7 @@ export function eventsJsonSchema(topics: readonly Topic[] = TOPICS): Record<stri
     title: 'hostfeed SSE events',
     description: 'The JSON `data` of each SSE event type of GET /events, keyed by the SSE `event:` field',
     $defs: Object.fromEntries(sent.map(([type, schema]) => [type, z.toJSONSchema(schema)])),
+    // Apart from $defs, which holds event types only: the answers of the JSON endpoints beside /events.
+    responses: { 'GET /api/history': z.toJSONSchema(historyAnswerSchema) },
   };
 }
