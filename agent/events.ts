@@ -13,7 +13,7 @@
 import { z } from 'zod';
 
 /** Kinds of sample, each one SSE event type and one `?topics=` value. */
-export const TOPICS = ['cpu', 'memory', 'disk', 'load'] as const;
+export const TOPICS = ['cpu', 'memory', 'disk', 'load', 'processes'] as const;
 export const topicSchema = z.enum(TOPICS);
 export type Topic = z.infer<typeof topicSchema>;
 
@@ -105,6 +105,33 @@ export const loadEventSchema = z
   .strictObject({ ts, load1: z.number().nonnegative(), load5: z.number().nonnegative(), load15: z.number().nonnegative() })
   .describe('Load averages over 1, 5 and 15 minutes');
 
+export const processSchema = z.strictObject({
+  pid: z.number().int().positive(),
+  name: z.string().describe('The kernel\'s task name (comm, at most 15 bytes)'),
+  command: z
+    .string()
+    .describe('The command line, arguments separated by spaces (only the program unless collectors.processes.showArguments), cut to collectors.processes.commandMaxLength characters ending in "…"; empty for kernel threads and zombies'),
+  user: z.string().describe('Effective user name, or the uid where the host\'s /etc/passwd has none'),
+  state: z.string().describe('One letter as ps(1) shows it: R running, S sleeping, D disk sleep, Z zombie, T stopped, I idle, ...'),
+  cpuSecondsPerSecond: z.number().nonnegative().describe('CPU seconds (user + system) per second over the interval: 1 is one core\'s worth, a busy multi-threaded process goes above'),
+  rssBytes: bytes.describe('Resident set size'),
+  threads: z.number().int().positive(),
+  readBytesPerSecond: perSecond.optional().describe('Bytes read from storage (/proc/<pid>/io read_bytes) per second; absent where io is unreadable (another user\'s process when not root) and on a process\'s first sample in the list'),
+  writeBytesPerSecond: perSecond.optional().describe('Bytes written to storage (write_bytes) per second; absent as readBytesPerSecond'),
+});
+
+export const processesEventSchema = z
+  .strictObject({
+    ts,
+    total: z.number().int().nonnegative().describe('Processes read'),
+    threads: z.number().int().nonnegative().describe('Threads of all processes'),
+    states: z.record(z.string(), z.number().int().positive()).describe('Processes in each state (the letters of `state`)'),
+    top: z
+      .array(processSchema)
+      .describe('The collectors.processes.top processes using the most CPU over the interval, then those of the same number using the most memory (RSS) that are not among them already'),
+  })
+  .describe('The processes: counts by state, and the top consumers of CPU and memory');
+
 export const collectorErrorEventSchema = z
   .strictObject({
     ts,
@@ -151,6 +178,7 @@ export const eventSchemas = {
   memory: memoryEventSchema,
   disk: diskEventSchema,
   load: loadEventSchema,
+  processes: processesEventSchema,
   'collector-error': collectorErrorEventSchema,
   reset: resetEventSchema,
   busy: busyEventSchema,
@@ -162,6 +190,8 @@ export type CpuEvent = EventPayload<'cpu'>;
 export type MemoryEvent = EventPayload<'memory'>;
 export type DiskEvent = EventPayload<'disk'>;
 export type LoadEvent = EventPayload<'load'>;
+export type ProcessesEvent = EventPayload<'processes'>;
+export type ProcessEntry = z.infer<typeof processSchema>;
 export type Filesystem = z.infer<typeof filesystemSchema>;
 export type DiskDevice = z.infer<typeof diskDeviceSchema>;
 export type CollectorErrorEvent = EventPayload<'collector-error'>;
@@ -175,7 +205,7 @@ export const snapshotSchema = z.strictObject({
   boot: z.string(),
   id: eventIdSchema.describe('Resume point: GET /events?lastEventId=<id> continues exactly after this snapshot'),
   latest: z
-    .strictObject({ cpu: cpuEventSchema.optional(), memory: memoryEventSchema.optional(), disk: diskEventSchema.optional(), load: loadEventSchema.optional() })
+    .strictObject({ cpu: cpuEventSchema.optional(), memory: memoryEventSchema.optional(), disk: diskEventSchema.optional(), load: loadEventSchema.optional(), processes: processesEventSchema.optional() })
     .describe('Newest sample of each topic asked for; a topic without a sample yet is absent'),
   failing: z.partialRecord(topicSchema, collectorErrorEventSchema).describe('Collectors whose newest attempt failed'),
 });

@@ -16,6 +16,7 @@ import type { Family } from './family';
 import { filesystemFamilies, type MountFacts } from './filesystem';
 import { loadFamilies } from './load';
 import { memoryFamilies } from './memory';
+import { processesFamilies } from './processes';
 import { readRegistry } from './registry';
 import { systemFamilies } from './system';
 
@@ -33,6 +34,7 @@ const TOPIC_FAMILIES: { [T in Topic]: (raw: RawReadings[T], source: SourceName) 
   memory: memoryFamilies,
   load: loadFamilies,
   disk: ({ mounts, devices }, source) => [...filesystemFamilies(mounts, MOUNT_FACTS[source]), ...diskstatsFamilies(devices)],
+  processes: processesFamilies,
 };
 
 /**
