@@ -25,11 +25,28 @@ export function cpuUsed(previous: Previous['cpu'], processes: readonly ProcessSt
   return new Map(processes.map((p) => [p.pid, increase(sameProcess(previous, p)?.cpuSeconds ?? 0, p.cpuSeconds)]));
 }
 
-/** The `top` processes by CPU used, then the `top` by RSS not among them: the pids to read the details of. */
-export function pickTop(processes: readonly ProcessStat[], used: Map<number, number>, top: number): number[] {
-  const byCpu = [...processes].sort((a, b) => used.get(b.pid)! - used.get(a.pid)! || b.rssBytes - a.rssBytes || a.pid - b.pid);
-  const byMemory = [...processes].sort((a, b) => b.rssBytes - a.rssBytes || used.get(b.pid)! - used.get(a.pid)! || a.pid - b.pid);
-  return [...new Set([...byCpu.slice(0, top), ...byMemory.slice(0, top)].map((p) => p.pid))];
+/** The `count` first of `items` in the order of `before` (a stable sort's first `count`, without sorting them all). */
+export function firstBy<T>(items: Iterable<T>, count: number, before: (a: T, b: T) => boolean): T[] {
+  const best: T[] = [];
+  for (const item of items) {
+    if (best.length === count && !before(item, best[count - 1]!)) continue;
+    let at = Math.min(best.length, count - 1);
+    while (at > 0 && before(item, best[at - 1]!)) at--;
+    best.splice(at, 0, item);
+    if (best.length > count) best.pop();
+  }
+  return best;
+}
+
+/**
+ * The `top` processes by CPU used, then the `top` by RSS that are not among them. Ties go to the other figure, then to
+ * the lower pid, so that the list does not flicker between equals.
+ */
+export function pickTop(processes: readonly ProcessStat[], used: Map<number, number>, top: number): ProcessStat[] {
+  const cpu = (p: ProcessStat) => used.get(p.pid)!;
+  const byCpu = (a: ProcessStat, b: ProcessStat) => cpu(a) > cpu(b) || (cpu(a) === cpu(b) && (a.rssBytes > b.rssBytes || (a.rssBytes === b.rssBytes && a.pid < b.pid)));
+  const byMemory = (a: ProcessStat, b: ProcessStat) => a.rssBytes > b.rssBytes || (a.rssBytes === b.rssBytes && (cpu(a) > cpu(b) || (cpu(a) === cpu(b) && a.pid < b.pid)));
+  return [...new Set([...firstBy(processes, top, byCpu), ...firstBy(processes, top, byMemory)])];
 }
 
 /**
@@ -72,24 +89,25 @@ export function createProcessesCollector(
       let base: Previous | undefined;
       let at = 0;
       let used = new Map<number, number>();
+      const picked = new Map<number, ProcessStat>();
       const raw: ProcessesReading = await source.processes((processes) => {
         // The time the stat files were read: the details that follow are read after it, and only for the few picked.
         at = monotonicMs();
         base = previous && at > previous.at && isRateBase(previous.at, at) ? previous : undefined;
-        if (!base) return []; // a baseline: nobody to rank, so no details to read
+        if (!base) return []; // a baseline: nothing to rank, so no details to read
         used = cpuUsed(base.cpu, processes);
-        return pickTop(processes, used, config.top);
+        for (const p of pickTop(processes, used, config.top)) picked.set(p.pid, p);
+        return [...picked.keys()];
       });
-      const stats = new Map(raw.processes.map((p) => [p.pid, p]));
       previous = {
         at,
         cpu: new Map(raw.processes.map((p) => [p.pid, { startTicks: p.startTicks, cpuSeconds: p.cpuSeconds }])),
-        io: new Map(raw.details.flatMap((d) => (d.io ? [[d.pid, { startTicks: stats.get(d.pid)!.startTicks, ...d.io }]] : []))),
+        io: new Map(raw.details.flatMap((d) => (d.io ? [[d.pid, { startTicks: picked.get(d.pid)!.startTicks, ...d.io }]] : []))),
       };
       if (!base) return { topic: 'processes', raw };
       const seconds = (at - base.at) / 1000;
       const entry = (detail: ProcessDetail): ProcessEntry => {
-        const process = stats.get(detail.pid)!;
+        const process = picked.get(detail.pid)!;
         const io = detail.io && sameProcess(base!.io, process);
         return {
           pid: process.pid,
@@ -98,7 +116,7 @@ export function createProcessesCollector(
           user: detail.user,
           state: process.state,
           cpuSecondsPerSecond: perSecond(used.get(process.pid)!, seconds),
-          rssBytes: process.rssBytes,
+          rssBytes: detail.rssBytes,
           threads: process.threads,
           ...(io && {
             readBytesPerSecond: perSecond(increase(io.readBytes, detail.io!.readBytes), seconds),

@@ -137,6 +137,10 @@ export interface ProcessStat {
   threads: number;
   /** Start time in clock ticks after boot: with the pid, it tells a reused pid from the process that had it before. */
   startTicks: number;
+  /**
+   * stat's rss: kernels that count RSS per CPU (6.2+) give here an estimate that may be some pages short, where statm
+   * and status sum exactly. Enough to rank the processes; the details give the exact figure of those picked.
+   */
   rssBytes: number;
 }
 
@@ -147,6 +151,8 @@ export interface ProcessDetail {
   argv: string[];
   /** The effective user's name (the rootfs' /etc/passwd), or its uid where that file has none. */
   user: string;
+  /** Resident set size from /proc/<pid>/statm. */
+  rssBytes: number;
   /** Bytes the process had read from and written to storage (/proc/<pid>/io); absent where that file is unreadable. */
   io?: { readBytes: number; writeBytes: number };
 }

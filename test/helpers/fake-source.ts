@@ -122,6 +122,7 @@ export function createFakeSource(): FakeSourceControls {
           pid,
           argv: pid === 4300 ? [] : [`/usr/bin/${pid === 1 ? 'init' : 'worker'}`, '--secret=hunter2'],
           user: pid === 1 ? 'root' : 'app',
+          rssBytes: processes.find((p) => p.pid === pid)!.rssBytes,
           ...(pid === 4242 && { io: { readBytes: reads.processes * 4096, writeBytes: reads.processes * 1024 } }),
         }));
         return { processes, threadStates: { R: 2, S: 3, Z: 1 }, pidMax: 4_194_304, threadsMax: 63_704, details };

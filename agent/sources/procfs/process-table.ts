@@ -1,14 +1,14 @@
 /**
  * The processes of procfs: one stat per process every read, a task/ listing for the processes with several threads
- * (their threads' states), and cmdline, status and io for the few a collector picks. Thousands of small files: each is
- * read synchronously into one buffer (see proc-file.ts for why sync), in batches with a turn of the event loop between
- * them, so that a host with thousands of processes never holds the loop for the whole walk. Starts no process.
+ * (their threads' states), and cmdline, status, statm and io for the few a collector picks. Thousands of small files:
+ * each is read synchronously into one buffer (see proc-file.ts for why sync), in batches with a turn of the event loop
+ * between them, so that a host with thousands of processes never holds the loop for the whole walk. Starts no process.
  */
 import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import * as os from 'node:os';
 import type { ProcessDetail, ProcessesReading, ProcessStat } from '../types';
-import { pageSizeFromAuxv, parseCmdline, parseIo, parsePasswd, parseProcessStat, parseStatState, parseStatusEffectiveUid } from './parse-process';
+import { pageSizeFromAuxv, parseCmdline, parseIo, parsePasswd, parseProcessStat, parseStatmResidentPages, parseStatState, parseStatusEffectiveUid } from './parse-process';
 
 /** Processes read between two turns of the event loop: about a millisecond of reads. */
 const BATCH = 200;
@@ -118,14 +118,15 @@ export function createProcessTable({ root, rootfs, pageBytes, userHz }: ProcessT
     const dir = `${root}/${pid}`;
     const uid = readOf(`${dir}/status`, parseStatusEffectiveUid);
     const argv = readOf(`${dir}/cmdline`, parseCmdline, CMDLINE_BYTES);
-    if (uid === undefined || argv === undefined) return undefined;
+    const residentPages = readOf(`${dir}/statm`, parseStatmResidentPages);
+    if (uid === undefined || argv === undefined || residentPages === undefined) return undefined;
     let io: ProcessDetail['io'];
     try {
       io = parseIo(readStart(`${dir}/io`));
     } catch {
       // io is readable by the process's own user and by root only (ptrace access): without it, no I/O figures
     }
-    return { pid, argv, user: userName(uid), ...(io && { io }) };
+    return { pid, argv, user: userName(uid), rssBytes: residentPages * pageBytes, ...(io && { io }) };
   };
 
   const limit = (name: string) => readOf(`${root}/sys/kernel/${name}`, (text) => {
