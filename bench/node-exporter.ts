@@ -11,7 +11,7 @@ import { freePort, startProcess, stopProcess, waitForUrl } from './processes';
 export const NODE_EXPORTER_PATH = '/usr/bin/prometheus-node-exporter';
 
 /** node_exporter's collectors for hostfeed's families: stat gives node_boot_time_seconds. */
-export const FAMILY_COLLECTORS = ['cpu', 'meminfo', 'filesystem', 'diskstats', 'loadavg', 'uname', 'stat', 'time'];
+export const FAMILY_COLLECTORS = ['cpu', 'meminfo', 'filesystem', 'diskstats', 'loadavg', 'uname', 'stat', 'time', 'processes'];
 
 export function nodeExporterArgs({ procfsRoot, collectors: { disk } }: Config, port: number, collectors = FAMILY_COLLECTORS): string[] {
   return [

@@ -1,7 +1,8 @@
 /**
  * The agent side by side with a real node_exporter (Debian package prometheus-node-exporter) on this host, with the
  * same collectors and exclusions, both scraped at the same moment: the families exist in both with the same type,
- * label names and HELP, and the figures agree (memory and sizes exactly, CPU within a sample interval, disk bytes within 1%).
+ * label names and HELP, and the figures agree (memory, sizes and process limits exactly, CPU within a sample interval,
+ * disk bytes within 1%, the process count within 10% and 10).
  */
 import { startAgent, type RunningAgent } from '../../agent/agent';
 import { parseConfig } from '../../agent/config';
@@ -28,6 +29,8 @@ const FAMILIES = [
   'node_disk_writes_completed_total', 'node_disk_writes_merged_total', 'node_disk_written_bytes_total', 'node_disk_write_time_seconds_total',
   'node_disk_io_now', 'node_disk_io_time_seconds_total', 'node_disk_io_time_weighted_seconds_total', 'node_uname_info',
   'node_boot_time_seconds', 'node_time_seconds',
+  'node_processes_max_processes', 'node_processes_max_threads', 'node_processes_pids', 'node_processes_state', 'node_processes_threads',
+  'node_processes_threads_state',
 ];
 /** Only where the kernel has the columns (4.18+, 5.5+): then node_exporter has them too. */
 const DISK_FAMILIES_OF_NEWER_KERNELS = [
@@ -56,7 +59,7 @@ describe('hostfeed next to node_exporter', () => {
   let cpuDriftBound: number;
 
   beforeAll(async () => {
-    const config = parseConfig({ port: 0, collectors: { cpu: INTERVAL, memory: INTERVAL, load: INTERVAL, disk: INTERVAL } }, 'e2e');
+    const config = parseConfig({ port: 0, collectors: { cpu: INTERVAL, memory: INTERVAL, load: INTERVAL, disk: INTERVAL, processes: INTERVAL } }, 'e2e');
     agent = await startAgent(config, { logger: silentLogger() });
     nodeExporter = await startNodeExporter(config);
     await waitForUrl(`${agent.url}/healthz`);
@@ -127,6 +130,15 @@ describe('hostfeed next to node_exporter', () => {
       .map((s) => ({ series: sampleKey(s.labels, names), drift: Math.abs(s.value - theirValues.get(sampleKey(s.labels, names))!) }))
       .filter(({ drift }) => drift > cpuDriftBound);
     expect({ cpuDriftBound, drifts }).toEqual({ cpuDriftBound, drifts: [] });
+  });
+
+  it('the same process limits; about as many processes (others start and end between the two readings)', () => {
+    for (const name of ['node_processes_max_processes', 'node_processes_max_threads']) {
+      const [a, b] = both(name);
+      expect([name, a.samples[0]!.value]).toEqual([name, b.samples[0]!.value]);
+    }
+    const [a, b] = both('node_processes_pids');
+    expect(Math.abs(a.samples[0]!.value - b.samples[0]!.value)).toBeLessThanOrEqual(10 + 0.1 * b.samples[0]!.value);
   });
 
   it('disk byte counters within 1%', () => {
