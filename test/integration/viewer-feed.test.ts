@@ -32,7 +32,7 @@ afterEach(async () => {
 });
 afterAll(() => delete (globalThis as { EventSource?: unknown }).EventSource);
 
-const EVENT_TYPES: EventType[] = ['hello', 'cpu', 'memory', 'disk', 'load', 'collector-error', 'reset', 'busy'];
+const EVENT_TYPES: EventType[] = ['hello', 'cpu', 'memory', 'disk', 'load', 'processes', 'collector-error', 'reset', 'busy'];
 
 describe("the viewer's feed on a real agent", () => {
   it('backfills every cpu sample the agent sent before the page opened, then goes live with no event missed', async () => {
