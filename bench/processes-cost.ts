@@ -26,13 +26,21 @@ export interface ProcessesCost {
   hostfeed: { medianMs: number; maxMs: number; meanMs: number };
   /** CPU per scrape with only the processes collector, less that of a scrape with none. */
   nodeExporter: { meanMs: number; scrapeMs: number; emptyScrapeMs: number };
+  /** The same collector on this host's /proc, whose files the kernel writes on each read: costlier per file. */
+  host: { processes: number; medianMs: number; maxMs: number };
 }
 
-async function hostfeedMs(root: string, samples: number): Promise<number[]> {
+const figures = (times: number[]) => {
+  const sorted = [...times].sort((a, b) => a - b);
+  return { medianMs: sorted[Math.floor(sorted.length / 2)]!, maxMs: sorted[sorted.length - 1]!, meanMs: sorted.reduce((a, b) => a + b, 0) / sorted.length };
+};
+
+async function hostfeedMs(root: string, samples: number): Promise<{ times: number[]; processes: number }> {
   const config = parseConfig({ procfsRoot: root }, 'bench');
   const source = createProcfsSource({ root });
   const collector = createProcessesCollector({ processes: source.processes!.bind(source) }, config.collectors.processes);
   const times: number[] = [];
+  let processes = 0;
   try {
     for (let i = 0; i < WARMUP + samples; i++) {
       const before = process.cpuUsage();
@@ -40,11 +48,12 @@ async function hostfeedMs(root: string, samples: number): Promise<number[]> {
       const used = process.cpuUsage(before);
       if (i > 0 && !reading.data) throw new Error('a sample after the first was a baseline: no rate was taken');
       if (i >= WARMUP) times.push((used.user + used.system) / 1000);
+      processes = reading.raw.processes.length;
     }
   } finally {
     source.close?.();
   }
-  return times;
+  return { times, processes };
 }
 
 /** node_exporter's CPU ms per scrape over `scrapes` scrapes of a node_exporter with `collectors` on the tree. */
@@ -67,14 +76,17 @@ export async function benchProcessesCost(processes = 1000, samples = 100, scrape
   const root = mkdtempSync(join(tmpdir(), 'hostfeed-bench-proc-'));
   try {
     writeProcTree(root, processes);
-    const times = (await hostfeedMs(root, samples)).sort((a, b) => a - b);
+    const { times } = await hostfeedMs(root, samples);
     const scrapeMs = await nodeExporterMs(root, ['processes'], scrapes);
     const emptyScrapeMs = await nodeExporterMs(root, [], scrapes);
+    const host = await hostfeedMs('/proc', samples);
+    const { medianMs, maxMs } = figures(host.times);
     return {
       processes,
       samples,
-      hostfeed: { medianMs: times[Math.floor(times.length / 2)]!, maxMs: times[times.length - 1]!, meanMs: times.reduce((a, b) => a + b, 0) / times.length },
+      hostfeed: figures(times),
       nodeExporter: { meanMs: scrapeMs - emptyScrapeMs, scrapeMs, emptyScrapeMs },
+      host: { processes: host.processes, medianMs, maxMs },
     };
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -66,11 +66,12 @@ async function viewer(): Promise<void> {
 }
 
 async function processes(): Promise<void> {
-  const { processes: count, samples, hostfeed, nodeExporter } = await benchProcessesCost();
+  const { processes: count, samples, hostfeed, nodeExporter, host } = await benchProcessesCost();
   out(`processes: one sample of ${count} processes on a synthetic procfs tree, CPU ms (${samples} samples)`);
   out(`  hostfeed       median ${hostfeed.medianMs.toFixed(2)} ms  max ${hostfeed.maxMs.toFixed(2)} ms  mean ${hostfeed.meanMs.toFixed(2)} ms (target < ${PROCESSES_SAMPLE_TARGET_MS} ms: ${mark(hostfeed.maxMs < PROCESSES_SAMPLE_TARGET_MS)})`);
   out(`  node_exporter  mean ${nodeExporter.meanMs.toFixed(2)} ms (processes collector only: a scrape ${nodeExporter.scrapeMs.toFixed(2)} ms less an empty one ${nodeExporter.emptyScrapeMs.toFixed(2)} ms)`);
   out(`  ratio hostfeed / node_exporter: mean x${(hostfeed.meanMs / nodeExporter.meanMs).toFixed(2)}`);
+  out(`  hostfeed on this host's /proc (${host.processes} processes): median ${host.medianMs.toFixed(2)} ms  max ${host.maxMs.toFixed(2)} ms`);
 }
 
 const PARTS: Record<string, () => Promise<void>> = { overhead, rss1000, start, metrics, sse, viewer, processes };

@@ -4,7 +4,7 @@
  * each is read synchronously into one buffer (see proc-file.ts for why sync), in batches with a turn of the event loop
  * between them, so that a host with thousands of processes never holds the loop for the whole walk. Starts no process.
  */
-import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, constants, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import * as os from 'node:os';
 import type { ProcessDetail, ProcessesReading, ProcessStat } from '../types';
@@ -53,7 +53,7 @@ export function createProcessTable({ root, rootfs, pageBytes, userHz }: ProcessT
 
   /** The start of a file, up to `bytes`: all of any file read here but a long cmdline. */
   const readStart = (path: string, bytes = SMALL_FILE_BYTES): string => {
-    const fd = openSync(path, 'r');
+    const fd = openSync(path, constants.O_RDONLY);
     try {
       return buffer.toString('utf8', 0, readSync(fd, buffer, 0, bytes, 0));
     } finally {
@@ -135,6 +135,8 @@ export function createProcessTable({ root, rootfs, pageBytes, userHz }: ProcessT
     return value;
   });
 
+  const parseStat = (text: string) => parseProcessStat(text, pageBytes, userHz);
+
   return {
     async read(pick: (processes: readonly ProcessStat[]) => readonly number[]): Promise<ProcessesReading> {
       const pidMax = limit('pid_max');
@@ -146,7 +148,7 @@ export function createProcessTable({ root, rootfs, pageBytes, userHz }: ProcessT
       for (let start = 0; start < pids.length; start += BATCH) {
         if (start > 0) await new Promise((resolve) => setImmediate(resolve));
         for (const pid of pids.slice(start, start + BATCH)) {
-          const proc = readOf(`${root}/${pid}/stat`, (text) => parseProcessStat(text, pageBytes, userHz));
+          const proc = readOf(`${root}/${pid}/stat`, parseStat);
           if (!proc) continue;
           processes.push(proc);
           countThreads(proc, threadStates);
