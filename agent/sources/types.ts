@@ -121,6 +121,7 @@ export interface Source {
   /**
    * Every process's stat (with the thread states and limits), and the details of the processes `pick` chooses from
    * them. Absent where the source cannot read processes without starting one per call (systeminformation forks ps).
+   * The procfs source reads the rootfs' /etc/passwd once, at its first call, for the users' names.
    */
   processes?(pick: (processes: readonly ProcessStat[]) => readonly number[]): Promise<ProcessesReading>;
 }

@@ -31,10 +31,10 @@ const COMMON_PAGE_BYTES = 4096;
  * This kernel's page size (what stat's rss counts), from the agent's own auxiliary vector: Node has no sysconf, and
  * every process of one kernel has the same.
  */
-export function systemPageBytes(auxvPath = '/proc/self/auxv'): number {
+export function systemPageBytes(): number {
   try {
     const wordBytes = process.arch === 'ia32' || process.arch === 'arm' ? 4 : 8;
-    return pageSizeFromAuxv(readFileSync(auxvPath), wordBytes, os.endianness() === 'LE') ?? COMMON_PAGE_BYTES;
+    return pageSizeFromAuxv(readFileSync('/proc/self/auxv'), wordBytes, os.endianness() === 'LE') ?? COMMON_PAGE_BYTES;
   } catch {
     return COMMON_PAGE_BYTES;
   }
@@ -53,7 +53,8 @@ export function createProcessTable({ root, rootfs, pageBytes, userHz }: ProcessT
 
   /** The start of a file, up to `bytes`: all of any file read here but a long cmdline. */
   const readStart = (path: string, bytes = SMALL_FILE_BYTES): string => {
-    const fd = openSync(path, constants.O_RDONLY);
+    // O_NONBLOCK, as proc-file.ts: a FIFO in a file's place (a fixture tree) fails at once instead of holding the loop.
+    const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
       return buffer.toString('utf8', 0, readSync(fd, buffer, 0, bytes, 0));
     } finally {
