@@ -21,12 +21,12 @@ function sameProcess<T extends { startTicks: number }>(seen: Map<number, T>, pro
  * CPU seconds each process used since the previous reading. A process not in it started since (or took a reused pid):
  * all of its CPU time was spent in the interval, as top counts it.
  */
-export function cpuUsed(previous: Previous['cpu'], processes: readonly ProcessStat[]): Map<number, number> {
+function cpuUsed(previous: Previous['cpu'], processes: readonly ProcessStat[]): Map<number, number> {
   return new Map(processes.map((p) => [p.pid, increase(sameProcess(previous, p)?.cpuSeconds ?? 0, p.cpuSeconds)]));
 }
 
 /** The `count` first of `items` in the order of `before` (a stable sort's first `count`, without sorting them all). */
-export function firstBy<T>(items: Iterable<T>, count: number, before: (a: T, b: T) => boolean): T[] {
+function firstBy<T>(items: Iterable<T>, count: number, before: (a: T, b: T) => boolean): T[] {
   const best: T[] = [];
   for (const item of items) {
     if (best.length === count && !before(item, best[count - 1]!)) continue;
@@ -42,7 +42,7 @@ export function firstBy<T>(items: Iterable<T>, count: number, before: (a: T, b: 
  * The `top` processes by CPU used, then the `top` by RSS that are not among them. Ties go to the other figure, then to
  * the lower pid, so that the list does not flicker between equals.
  */
-export function pickTop(processes: readonly ProcessStat[], used: Map<number, number>, top: number): ProcessStat[] {
+function pickTop(processes: readonly ProcessStat[], used: Map<number, number>, top: number): ProcessStat[] {
   const cpu = (p: ProcessStat) => used.get(p.pid)!;
   const byCpu = (a: ProcessStat, b: ProcessStat) => cpu(a) > cpu(b) || (cpu(a) === cpu(b) && (a.rssBytes > b.rssBytes || (a.rssBytes === b.rssBytes && a.pid < b.pid)));
   const byMemory = (a: ProcessStat, b: ProcessStat) => a.rssBytes > b.rssBytes || (a.rssBytes === b.rssBytes && (cpu(a) > cpu(b) || (cpu(a) === cpu(b) && a.pid < b.pid)));
@@ -55,7 +55,7 @@ export function pickTop(processes: readonly ProcessStat[], used: Map<number, num
  * process ...`) holds its arguments in argv[0] itself: the program is cut at its first space, so that they stay hidden
  * too (a path with a space in it is cut short by the same rule).
  */
-export function commandOf(argv: readonly string[], showArguments: boolean, maxLength: number): string {
+function commandOf(argv: readonly string[], showArguments: boolean, maxLength: number): string {
   const command = showArguments ? argv.join(' ') : (argv[0] ?? '').split(' ', 1)[0]!;
   if (command.length <= maxLength) return command;
   const characters = Array.from(command); // by code point: a cut never splits a character in two
