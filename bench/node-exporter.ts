@@ -11,7 +11,7 @@ import { freePort, startProcess, stopProcess, waitForUrl } from './processes';
 export const NODE_EXPORTER_PATH = '/usr/bin/prometheus-node-exporter';
 
 /** node_exporter's collectors for hostfeed's families: stat gives node_boot_time_seconds and the kernel counters. */
-export const FAMILY_COLLECTORS = ['cpu', 'meminfo', 'filesystem', 'diskstats', 'loadavg', 'uname', 'stat', 'time', 'netdev', 'netclass', 'pressure'];
+export const FAMILY_COLLECTORS = ['cpu', 'meminfo', 'filesystem', 'diskstats', 'loadavg', 'uname', 'stat', 'time', 'netdev', 'netclass', 'pressure', 'processes'];
 
 /**
  * netdev reads /proc/net/dev as hostfeed does, not netlink (its default since 1.5, which sees the namespace it runs in

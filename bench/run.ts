@@ -1,14 +1,16 @@
 /**
  * npm run bench: each figure next to a peer measured in the same run. Loopback only; every process it starts is
- * ended by PID. BENCH_ONLY=overhead,rss1000,start,metrics,sse,viewer,history picks parts (default: all). The overhead part
+ * ended by PID. BENCH_ONLY=overhead,rss1000,start,metrics,sse,viewer,history,processes picks parts (default: all). The overhead part
  * (issue 11's scenarios A, B, C, two repetitions) measures BENCH_SECONDS (default 180) after BENCH_WARMUP_SECONDS
  * (default 120) per repetition: about 10 minutes at the defaults. The viewer part measures 6 pages for
  * BENCH_VIEWER_SECONDS (default 20) after BENCH_VIEWER_WARMUP_SECONDS (default 10) each, against the viewer of the git
- * ref BENCH_VIEWER_BASELINE (default main; empty for none): about 4 minutes.
+ * ref BENCH_VIEWER_BASELINE (default main; empty for none): about 4 minutes. The processes part measures one sample of
+ * the processes collector on a synthetic tree of 1,000 processes against node_exporter's on the same tree: seconds.
  */
 import { benchHistory, historyReport } from './history';
 import { benchMetricsLatency } from './metrics-latency';
 import { benchOverhead } from './overhead';
+import { benchProcessesCost, PROCESSES_SAMPLE_TARGET_MS } from './processes-cost';
 import { MB, mark, overheadReport } from './overhead-report';
 import { benchClientsRss, RSS_1000_CLIENTS_TARGET_BYTES } from './rss-clients';
 import { benchSseFanout, sseFanoutReport } from './sse-fanout';
@@ -68,7 +70,16 @@ async function history(): Promise<void> {
   out(historyReport(benchHistory(), mark));
 }
 
-const PARTS: Record<string, () => Promise<void>> = { overhead, rss1000, start, metrics, sse, viewer, history };
+async function processes(): Promise<void> {
+  const { processes: count, samples, hostfeed, nodeExporter, host } = await benchProcessesCost();
+  out(`processes: one sample of ${count} processes on a synthetic procfs tree, CPU ms (${samples} samples)`);
+  out(`  hostfeed       median ${hostfeed.medianMs.toFixed(2)} ms  max ${hostfeed.maxMs.toFixed(2)} ms  mean ${hostfeed.meanMs.toFixed(2)} ms (target < ${PROCESSES_SAMPLE_TARGET_MS} ms: ${mark(hostfeed.maxMs < PROCESSES_SAMPLE_TARGET_MS)})`);
+  out(`  node_exporter  mean ${nodeExporter.meanMs.toFixed(2)} ms (processes collector only: a scrape ${nodeExporter.scrapeMs.toFixed(2)} ms less an empty one ${nodeExporter.emptyScrapeMs.toFixed(2)} ms)`);
+  out(`  ratio hostfeed / node_exporter: mean x${(hostfeed.meanMs / nodeExporter.meanMs).toFixed(2)}`);
+  out(`  hostfeed on this host's /proc (${host.processes} processes): median ${host.medianMs.toFixed(2)} ms  max ${host.maxMs.toFixed(2)} ms`);
+}
+
+const PARTS: Record<string, () => Promise<void>> = { overhead, rss1000, start, metrics, sse, viewer, history, processes };
 
 async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY?.split(',') ?? Object.keys(PARTS);

@@ -1,7 +1,8 @@
 /**
  * The agent side by side with a real node_exporter (Debian package prometheus-node-exporter) on this host, with the
  * same collectors and exclusions, both scraped at the same moment: the families exist in both with the same type,
- * label names and HELP, and the figures agree (memory and sizes exactly, CPU within a sample interval, disk bytes within 1%).
+ * label names and HELP, and the figures agree (memory, sizes and process limits exactly, CPU within a sample interval,
+ * disk bytes within 1%, the process count within 10% and 10).
  * Then both on the same fixture tree, where every stat, netdev, netclass and pressure series must be equal.
  */
 import { join } from 'node:path';
@@ -34,6 +35,8 @@ const FAMILIES = [
   'node_network_receive_bytes_total', 'node_network_receive_packets_total', 'node_network_receive_errs_total', 'node_network_receive_drop_total',
   'node_network_transmit_bytes_total', 'node_network_transmit_packets_total', 'node_network_transmit_errs_total', 'node_network_transmit_drop_total',
   'node_network_up', 'node_network_info', 'node_network_mtu_bytes',
+  'node_processes_max_processes', 'node_processes_max_threads', 'node_processes_pids', 'node_processes_state', 'node_processes_threads',
+  'node_processes_threads_state',
 ];
 /** Only where the kernel has PSI (4.20+ with it on): then node_exporter has them too. */
 const PRESSURE_FAMILIES = [
@@ -67,7 +70,7 @@ describe('hostfeed next to node_exporter', () => {
   let cpuDriftBound: number;
 
   beforeAll(async () => {
-    const collectors = { cpu: INTERVAL, memory: INTERVAL, load: INTERVAL, disk: INTERVAL, network: INTERVAL, pressure: INTERVAL };
+    const collectors = { cpu: INTERVAL, memory: INTERVAL, load: INTERVAL, disk: INTERVAL, network: INTERVAL, pressure: INTERVAL, processes: INTERVAL };
     const config = parseConfig({ port: 0, collectors }, 'e2e');
     agent = await startAgent(config, { logger: silentLogger() });
     nodeExporter = await startNodeExporter(config);
@@ -142,6 +145,15 @@ describe('hostfeed next to node_exporter', () => {
       .map((s) => ({ series: sampleKey(s.labels, names), drift: Math.abs(s.value - theirValues.get(sampleKey(s.labels, names))!) }))
       .filter(({ drift }) => drift > cpuDriftBound);
     expect({ cpuDriftBound, drifts }).toEqual({ cpuDriftBound, drifts: [] });
+  });
+
+  it('the same process limits; about as many processes (others start and end between the two readings)', () => {
+    for (const name of ['node_processes_max_processes', 'node_processes_max_threads']) {
+      const [a, b] = both(name);
+      expect([name, a.samples[0]!.value]).toEqual([name, b.samples[0]!.value]);
+    }
+    const [a, b] = both('node_processes_pids');
+    expect(Math.abs(a.samples[0]!.value - b.samples[0]!.value)).toBeLessThanOrEqual(10 + 0.1 * b.samples[0]!.value);
   });
 
   it('disk byte counters within 1%', () => {

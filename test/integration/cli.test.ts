@@ -65,9 +65,10 @@ describe('the hostfeed command', () => {
     };
     const first = await healthz();
     expect(first.status).toBe(503);
-    expect(first.body.missing).toEqual(expect.arrayContaining(['disk', 'load', 'memory', 'network']));
+    expect(first.body.missing).toEqual(expect.arrayContaining(['disk', 'load', 'memory', 'network', 'processes']));
     // Each probe of a failing agent reads the failing collectors again in the background: no scrape is needed.
-    const failing = await until('failing', healthz, (h) => h.body.status === 'failing' && h.body.failing.length === 4);
+    const failing = await until('failing', healthz, (h) => h.body.status === 'failing' && h.body.failing.length === 5);
+    expect(failing.body.failing.map((f) => f.collector).sort()).toEqual(['disk', 'load', 'memory', 'network', 'processes']);
     expect(failing.body.missing).not.toContain('cpu');
     expect(failing.status).toBe(503);
     expect(failing.body.failing.find((f) => f.collector === 'memory')?.error).toContain(join(empty, 'meminfo'));

@@ -14,7 +14,7 @@ const { open } = closeAfterEach();
 afterAll(stopTestAgents);
 
 const fake = createFakeSource();
-const ENABLED = ['cpu', 'memory', 'load', 'network', 'pressure'];
+const ENABLED = ['cpu', 'memory', 'load', 'network', 'pressure', 'processes'];
 let url: string;
 
 beforeAll(async () => {

@@ -116,9 +116,9 @@ describe('GET /events', () => {
   });
 
   it.each([
-    ['topics=gpu', 'topics: unknown topic "gpu"; expected a comma-separated list of cpu, memory, disk, load, network, pressure'],
-    ['topics=cpu,,load', 'topics: unknown topic ""; expected a comma-separated list of cpu, memory, disk, load, network, pressure'],
-    ['topics=disk', 'topics: "disk" is not enabled on this agent; enabled: cpu, memory, load, network, pressure'],
+    ['topics=gpu', 'topics: unknown topic "gpu"; expected a comma-separated list of cpu, memory, disk, load, network, pressure, processes'],
+    ['topics=cpu,,load', 'topics: unknown topic ""; expected a comma-separated list of cpu, memory, disk, load, network, pressure, processes'],
+    ['topics=disk', 'topics: "disk" is not enabled on this agent; enabled: cpu, memory, load, network, pressure, processes'],
     ['topics=cpu&topics=load', 'topics: given more than once'],
     ['since=1', 'unknown query parameter "since"; this endpoint takes topics, lastEventId'],
     ['lastEventId=yesterday', 'lastEventId: expected an event id such as "7f3c2a-42", got "yesterday"'],
