@@ -162,10 +162,6 @@ async function main() {
   byId('hosts').dataset.count = String(views.length);
   byId('hosts').dataset.layout = collapsible ? 'overview' : 'cards';
 
-  for (const view of views) {
-    void view.loadStored();
-    if (zoom) void view.showZoom();
-  }
 
   windowSelect.addEventListener('change', () => {
     params.set('window', windowSelect.value);

@@ -218,7 +218,13 @@ export function createHostView({ id, base, ringSize, thresholds, windowMs, reque
     ringSize,
     {
       hello(data) {
+        // The first hello of an agent that keeps history: fill the window from it.
+        const first = !latest.hello?.history;
         latest.hello = data;
+        if (first && data.history) {
+          void view.loadStored();
+          if (zoom()) void view.showZoom();
+        }
         busyNote = '';
         // The core count sets the load chart's levels.
         changed('load');
@@ -295,7 +301,8 @@ export function createHostView({ id, base, ringSize, thresholds, windowMs, reque
     for (const chart of Object.values(charts)) chart.restyle();
   };
 
-  return {
+  /** @type {HostView} */
+  const view = {
     element,
     draw(drawCharts) {
       const now = Date.now();
@@ -334,6 +341,7 @@ export function createHostView({ id, base, ringSize, thresholds, windowMs, reque
       requestDraw(true);
     },
     async loadStored() {
+      if (!latest.hello?.history) return;
       const from = Date.now() - windowMs();
       // Only what lies before what the page holds (or asked for already): the rest came, or comes, live.
       const to = Math.min(storedFrom, Date.now());
@@ -347,7 +355,7 @@ export function createHostView({ id, base, ringSize, thresholds, windowMs, reque
     },
     async showZoom() {
       const range = zoom();
-      const answer = range && (await fetchHistory(base, CHART_NAMES, range[0], range[1], STORED_POINTS));
+      const answer = range && latest.hello?.history && (await fetchHistory(base, CHART_NAMES, range[0], range[1], STORED_POINTS));
       // Another drag may have come meanwhile: draw only the range still chosen.
       if (range !== zoom()) return;
       zoomed = {};
@@ -366,4 +374,5 @@ export function createHostView({ id, base, ringSize, thresholds, windowMs, reque
       requestDraw(true);
     },
   };
+  return view;
 }
