@@ -66,6 +66,11 @@ export const NODE_EXPORTER_DEFAULTS = {
   fsTypesExclude:
     '^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|erofs|sysfs|tracefs)$',
   devicesExclude: '^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$',
+  /**
+   * Upstream's --collector.netdev.device-exclude is empty and --collector.netclass.ignored-devices "^$": every
+   * interface, loopback too (Debian's package patches the first to "^lo$").
+   */
+  networkDevicesExclude: '^$',
 } as const;
 
 export const configSchema = z.strictObject({
@@ -86,6 +91,8 @@ export const configSchema = z.strictObject({
    * / read-only at /host/root and sets this to that.
    */
   rootfs: z.string({ error: 'expected an absolute path' }).startsWith('/', { error: 'expected an absolute path' }).default('/'),
+  /** Where sysfs is mounted, as node_exporter's --path.sysfs: the network collector reads class/net under it. */
+  sysfsRoot: z.string({ error: 'expected an absolute path' }).startsWith('/', { error: 'expected an absolute path' }).default('/sys'),
   collectors: z
     .strictObject({
       cpu: z.strictObject(collectorShape('1s')).prefault({}),
@@ -102,6 +109,14 @@ export const configSchema = z.strictObject({
           mountTimeout: durationSchema(MAX_SAMPLE_TIMEOUT).prefault('5s'),
         })
         .prefault({}),
+      network: z
+        .strictObject({
+          ...collectorShape('1s'),
+          /** Interfaces left out of the topic and of both the netdev and netclass families. */
+          devicesExclude: regex.default(NODE_EXPORTER_DEFAULTS.networkDevicesExclude),
+        })
+        .prefault({}),
+      pressure: z.strictObject(collectorShape('1s')).prefault({}),
     })
     .prefault({}),
   sampling: z
@@ -183,6 +198,7 @@ export const configSchema = z.strictObject({
 export type Config = z.output<typeof configSchema>;
 export type CollectorConfig = Config['collectors'][Topic];
 export type DiskCollectorConfig = Config['collectors']['disk'];
+export type NetworkCollectorConfig = Config['collectors']['network'];
 
 /** A configuration that cannot be used: one line per problem, each naming the file and the key path. */
 export class ConfigError extends Error {

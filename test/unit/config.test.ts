@@ -72,7 +72,7 @@ describe('config defaults', () => {
       const expected = typeof value === 'string' && typeof actual === 'number' ? parseDuration(value) : value;
       expect([key, actual]).toEqual([key, expected]);
     }
-    expect(enabledTopics(config)).toEqual(['cpu', 'memory', 'disk', 'load']);
+    expect(enabledTopics(config)).toEqual(['cpu', 'memory', 'disk', 'load', 'network', 'pressure']);
   });
 
   it('the shipped agent.config.json is valid and matches the defaults', () => {
@@ -98,7 +98,7 @@ describe('config defaults', () => {
   });
 
   it('disabled collectors are not enabled topics', () => {
-    expect(enabledTopics(parseConfig({ collectors: { disk: { enabled: false } } }, ORIGIN))).toEqual(['cpu', 'memory', 'load']);
+    expect(enabledTopics(parseConfig({ collectors: { disk: { enabled: false } } }, ORIGIN))).toEqual(['cpu', 'memory', 'load', 'network', 'pressure']);
   });
 });
 
