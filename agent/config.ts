@@ -117,6 +117,17 @@ export const configSchema = z.strictObject({
         })
         .prefault({}),
       pressure: z.strictObject(collectorShape('1s')).prefault({}),
+      processes: z
+        .strictObject({
+          ...collectorShape('5s'),
+          /** Processes in the event: this many by CPU, and this many by memory (the union, each once). */
+          top: positiveWhole('processes').max(1000, { error: 'expected at most 1000 processes' }).default(15),
+          /** Command lines longer than this many characters are cut. */
+          commandMaxLength: positiveWhole('characters').max(4096, { error: 'expected at most 4096 characters' }).default(256),
+          /** Off: the command is the program alone, since arguments may hold secrets (passwords, tokens) on a shared host. */
+          showArguments: z.boolean({ error: 'expected true or false' }).default(false),
+        })
+        .prefault({}),
     })
     .prefault({}),
   sampling: z
@@ -199,6 +210,7 @@ export type Config = z.output<typeof configSchema>;
 export type CollectorConfig = Config['collectors'][Topic];
 export type DiskCollectorConfig = Config['collectors']['disk'];
 export type NetworkCollectorConfig = Config['collectors']['network'];
+export type ProcessesCollectorConfig = Config['collectors']['processes'];
 
 /** A configuration that cannot be used: one line per problem, each naming the file and the key path. */
 export class ConfigError extends Error {

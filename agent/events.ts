@@ -13,7 +13,7 @@
 import { z } from 'zod';
 
 /** Kinds of sample, each one SSE event type and one `?topics=` value. */
-export const TOPICS = ['cpu', 'memory', 'disk', 'load', 'network', 'pressure'] as const;
+export const TOPICS = ['cpu', 'memory', 'disk', 'load', 'network', 'pressure', 'processes'] as const;
 export const topicSchema = z.enum(TOPICS);
 export type Topic = z.infer<typeof topicSchema>;
 
@@ -145,6 +145,32 @@ export const pressureEventSchema = z
     irq: z.strictObject({ full: fullShare }).optional().describe('IRQ (kernel 6.1+, full only)'),
   })
   .describe('Linux pressure stall information (PSI) over the last interval; every resource is absent on kernels without PSI');
+export const processSchema = z.strictObject({
+  pid: z.number().int().positive(),
+  name: z.string().describe('The kernel\'s task name (comm, at most 15 bytes)'),
+  command: z
+    .string()
+    .describe('The command line, arguments separated by spaces (only the program unless collectors.processes.showArguments), cut to collectors.processes.commandMaxLength characters ending in "…"; empty for kernel threads and zombies'),
+  user: z.string().describe('Effective user name, or the uid where the host\'s /etc/passwd has none'),
+  state: z.string().describe('One letter as ps(1) shows it: R running, S sleeping, D disk sleep, Z zombie, T stopped, I idle, ...'),
+  cpuSecondsPerSecond: z.number().nonnegative().describe('CPU seconds (user + system) per second over the interval: 1 is one core\'s worth, a busy multi-threaded process goes above'),
+  rssBytes: bytes.describe('Resident set size'),
+  threads: z.number().int().positive(),
+  readBytesPerSecond: perSecond.optional().describe('Bytes read from storage (/proc/<pid>/io read_bytes) per second; absent where io is unreadable (another user\'s process when not root) and on a process\'s first sample in the list'),
+  writeBytesPerSecond: perSecond.optional().describe('Bytes written to storage (write_bytes) per second; absent as readBytesPerSecond'),
+});
+
+export const processesEventSchema = z
+  .strictObject({
+    ts,
+    total: z.number().int().nonnegative().describe('Processes read'),
+    threads: z.number().int().nonnegative().describe('Threads of all processes'),
+    states: z.record(z.string(), z.number().int().positive()).describe('Processes in each state (the letters of `state`)'),
+    top: z
+      .array(processSchema)
+      .describe('The collectors.processes.top processes using the most CPU over the interval, then those of the same number using the most memory (RSS) that are not among them already'),
+  })
+  .describe('The processes: counts by state, and the top consumers of CPU and memory');
 
 export const collectorErrorEventSchema = z
   .strictObject({
@@ -195,6 +221,7 @@ export const eventSchemas = {
   load: loadEventSchema,
   network: networkEventSchema,
   pressure: pressureEventSchema,
+  processes: processesEventSchema,
   'collector-error': collectorErrorEventSchema,
   reset: resetEventSchema,
   busy: busyEventSchema,
@@ -209,6 +236,8 @@ export type LoadEvent = EventPayload<'load'>;
 export type NetworkEvent = EventPayload<'network'>;
 export type NetworkInterface = z.infer<typeof networkInterfaceSchema>;
 export type PressureEvent = EventPayload<'pressure'>;
+export type ProcessesEvent = EventPayload<'processes'>;
+export type ProcessEntry = z.infer<typeof processSchema>;
 export type Filesystem = z.infer<typeof filesystemSchema>;
 export type DiskDevice = z.infer<typeof diskDeviceSchema>;
 export type CollectorErrorEvent = EventPayload<'collector-error'>;
@@ -229,6 +258,7 @@ export const snapshotSchema = z.strictObject({
       load: loadEventSchema.optional(),
       network: networkEventSchema.optional(),
       pressure: pressureEventSchema.optional(),
+      processes: processesEventSchema.optional(),
     })
     .describe('Newest sample of each topic asked for; a topic without a sample yet is absent'),
   failing: z.partialRecord(topicSchema, collectorErrorEventSchema).describe('Collectors whose newest attempt failed'),

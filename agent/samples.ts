@@ -3,7 +3,7 @@
  * raw reading it came from, so that /metrics can export the kernel's absolute counters.
  */
 import type { Topic, TopicPayload, CollectorErrorEvent } from './events';
-import type { CpuReading, DiskStatsReading, LoadReading, MemInfo, MountReading, NetworkReading, PressureReading } from './sources/types';
+import type { CpuReading, DiskStatsReading, LoadReading, MemInfo, MountReading, NetworkReading, PressureReading, ProcessesReading } from './sources/types';
 
 export interface RawReadings {
   cpu: CpuReading;
@@ -12,6 +12,7 @@ export interface RawReadings {
   load: LoadReading;
   network: NetworkReading;
   pressure: PressureReading;
+  processes: ProcessesReading;
 }
 
 /**

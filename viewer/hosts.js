@@ -256,6 +256,7 @@ export function createHostView({ id, base, ringSize, thresholds, windowMs, reque
       // No panel draws these yet: the viewer part of issue #14.
       network() {},
       pressure() {},
+      processes() {},
       'collector-error'(data) {
         // The text stays the same while the failure does, so screen readers announce it once.
         collectorErrors.set(data.collector, { message: data.message, since: collectorErrors.get(data.collector)?.since ?? data.ts });

@@ -9,16 +9,22 @@ import { createLoadCollector } from './load';
 import { createMemoryCollector } from './memory';
 import { createNetworkCollector } from './network';
 import { createPressureCollector } from './pressure';
+import { createProcessesCollector } from './processes';
 
-const factories: { [T in Topic]: (source: Source, config: Config) => Collector<T> } = {
+/** undefined: the source cannot give the topic's readings (systeminformation has no processes), so it has no collector. */
+const factories: { [T in Topic]: (source: Source, config: Config) => Collector<T> | undefined } = {
   cpu: (source) => createCpuCollector(source),
   memory: (source) => createMemoryCollector(source),
   load: (source) => createLoadCollector(source),
   disk: (source, config) => createDiskCollector(source, config.collectors.disk),
   network: (source, config) => createNetworkCollector(source, config.collectors.network),
   pressure: (source) => createPressureCollector(source),
+  processes: (source, config) => {
+    const read = source.processes?.bind(source);
+    return read && createProcessesCollector({ processes: read }, config.collectors.processes);
+  },
 };
 
 export function createCollectors(source: Source, config: Config): Collector[] {
-  return enabledTopics(config).map((topic) => factories[topic](source, config));
+  return enabledTopics(config).flatMap((topic) => factories[topic](source, config) ?? []);
 }

@@ -19,6 +19,7 @@ import { memoryFamilies } from './memory';
 import { networkFamilies } from './network';
 import { pressureFamilies } from './pressure';
 import { statFamilies } from './stat';
+import { processesFamilies } from './processes';
 import { readRegistry } from './registry';
 import { systemFamilies } from './system';
 
@@ -38,6 +39,7 @@ const TOPIC_FAMILIES: { [T in Topic]: (raw: RawReadings[T], source: SourceName) 
   disk: ({ mounts, devices }, source) => [...filesystemFamilies(mounts, MOUNT_FACTS[source]), ...diskstatsFamilies(devices)],
   network: networkFamilies,
   pressure: pressureFamilies,
+  processes: processesFamilies,
 };
 
 /**

@@ -185,4 +185,47 @@ export interface Source {
   pressure(): Promise<PressureReading>;
   /** Releases what the source keeps open (the procfs source's file descriptors); called once on agent stop. */
   close?(): void;
+  /**
+   * Every process's stat (with the thread states and limits), and the details of the processes `pick` chooses from
+   * them. Absent where the source cannot read processes without starting one per call (systeminformation forks ps).
+   */
+  processes?(pick: (processes: readonly ProcessStat[]) => readonly number[]): Promise<ProcessesReading>;
+}
+
+/** One process as its /proc/<pid>/stat gives it (proc(5)); the fields every sample reads for every process. */
+export interface ProcessStat {
+  pid: number;
+  /** The kernel's task name (comm, at most 15 bytes), which may hold spaces and parentheses: `(sd-pam)`. */
+  name: string;
+  /** One letter: R running, S sleeping, D disk sleep, Z zombie, T stopped, t traced, X dead, I idle (kernel threads), ... */
+  state: string;
+  /** utime + stime, in seconds. */
+  cpuSeconds: number;
+  threads: number;
+  /** Start time in clock ticks after boot: with the pid, it tells a reused pid from the process that had it before. */
+  startTicks: number;
+  rssBytes: number;
+}
+
+/** What a process's other files say, read only for the processes a collector picks (the top ones). */
+export interface ProcessDetail {
+  pid: number;
+  /** /proc/<pid>/cmdline split at its NULs, up to a bound; empty for kernel threads and zombies. */
+  argv: string[];
+  /** The effective user's name (the rootfs' /etc/passwd), or its uid where that file has none. */
+  user: string;
+  /** Bytes the process had read from and written to storage (/proc/<pid>/io); absent where that file is unreadable. */
+  io?: { readBytes: number; writeBytes: number };
+}
+
+export interface ProcessesReading {
+  /** Every process readable when read; those that exited (or were hidden) mid-read are left out. */
+  processes: ProcessStat[];
+  /** Threads in each state, as node_exporter's processes collector counts them (/proc/<pid>/task/<tid>/stat). */
+  threadStates: Record<string, number>;
+  /** /proc/sys/kernel/pid_max and threads-max. */
+  pidMax: number;
+  threadsMax: number;
+  /** Of the processes `pick` chose, those still there after their stat was read. */
+  details: ProcessDetail[];
 }

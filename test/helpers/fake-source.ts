@@ -3,7 +3,7 @@
  * differ from one interval to the next, and any method can be made to throw or hang. For the mapping of real output, use the fixtures and the real sources instead.
  */
 import { CPU_MODES, type CpuMode } from '../../agent/events';
-import type { CpuCounters, DiskStatsReading, Inventory, MountReading, NetworkReading, PressureReading, Source } from '../../agent/sources/types';
+import type { CpuCounters, DiskStatsReading, Inventory, MountReading, NetworkReading, PressureReading, ProcessStat, Source } from '../../agent/sources/types';
 
 type SourceMethod = Exclude<keyof Source, 'name' | 'close'>;
 
@@ -97,8 +97,21 @@ export const FAKE_MOUNT: MountReading = {
   stats: { sizeBytes: 100 * 2 ** 30, freeBytes: 40 * 2 ** 30, availBytes: 35 * 2 ** 30, files: 6_000_000, filesFree: 5_000_000 },
 };
 
+/**
+ * Processes after `reads` reads: a busy one whose CPU time grows by a different amount each read, an idle one, and a
+ * zombie; the busy one also reads and writes.
+ */
+function processesAt(reads: number): ProcessStat[] {
+  const busy = CPU_TICKS_PER_READ.slice(0, reads % CPU_TICKS_PER_READ.length).reduce((sum, ticks) => sum + ticks.user, 0) + reads * 100;
+  return [
+    { pid: 1, name: 'init', state: 'S', cpuSeconds: 12.5, threads: 1, startTicks: 1, rssBytes: 12 * 2 ** 20 },
+    { pid: 4242, name: 'busy worker', state: 'R', cpuSeconds: 100 + busy / 100, threads: 4, startTicks: 5000, rssBytes: 300 * 2 ** 20 },
+    { pid: 4300, name: 'gone', state: 'Z', cpuSeconds: 0.5, threads: 1, startTicks: 6000, rssBytes: 0 },
+  ];
+}
+
 export function createFakeSource(): FakeSourceControls {
-  const reads = { cpu: 0, memory: 0, load: 0, mounts: 0, diskStats: 0, inventory: 0, network: 0, pressure: 0 };
+  const reads = { cpu: 0, memory: 0, load: 0, mounts: 0, diskStats: 0, inventory: 0, network: 0, pressure: 0, processes: 0 };
   const failures = new Map<string, string>();
   const guard = <T>(method: keyof typeof reads, value: () => T): Promise<T> => {
     reads[method] += 1;
@@ -118,6 +131,17 @@ export function createFakeSource(): FakeSourceControls {
     inventory: () => guard('inventory', () => FAKE_INVENTORY),
     network: () => guard('network', () => networkAt(reads.network)),
     pressure: () => guard('pressure', () => pressureAt(reads.pressure)),
+    processes: (pick) =>
+      guard('processes', () => {
+        const processes = processesAt(reads.processes);
+        const details = pick(processes).map((pid) => ({
+          pid,
+          argv: pid === 4300 ? [] : [`/usr/bin/${pid === 1 ? 'init' : 'worker'}`, '--secret=hunter2'],
+          user: pid === 1 ? 'root' : 'app',
+          ...(pid === 4242 && { io: { readBytes: reads.processes * 4096, writeBytes: reads.processes * 1024 } }),
+        }));
+        return { processes, threadStates: { R: 2, S: 3, Z: 1 }, pidMax: 4_194_304, threadsMax: 63_704, details };
+      }),
   };
   return {
     source,

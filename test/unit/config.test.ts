@@ -31,7 +31,7 @@ describe('durations', () => {
   });
 });
 
-const COLLECTORS = ['cpu', 'memory', 'load', 'disk'];
+const COLLECTORS = ['cpu', 'memory', 'load', 'disk', 'processes'];
 
 /**
  * The defaults README's configuration table documents, as [key, value] pairs: rows whose default is one value per key
@@ -72,7 +72,7 @@ describe('config defaults', () => {
       const expected = typeof value === 'string' && typeof actual === 'number' ? parseDuration(value) : value;
       expect([key, actual]).toEqual([key, expected]);
     }
-    expect(enabledTopics(config)).toEqual(['cpu', 'memory', 'disk', 'load', 'network', 'pressure']);
+    expect(enabledTopics(config)).toEqual(['cpu', 'memory', 'disk', 'load', 'network', 'pressure', 'processes']);
   });
 
   it('the shipped agent.config.json is valid and matches the defaults', () => {
@@ -98,7 +98,7 @@ describe('config defaults', () => {
   });
 
   it('disabled collectors are not enabled topics', () => {
-    expect(enabledTopics(parseConfig({ collectors: { disk: { enabled: false } } }, ORIGIN))).toEqual(['cpu', 'memory', 'load', 'network', 'pressure']);
+    expect(enabledTopics(parseConfig({ collectors: { disk: { enabled: false } } }, ORIGIN))).toEqual(['cpu', 'memory', 'load', 'network', 'pressure', 'processes']);
   });
 });
 

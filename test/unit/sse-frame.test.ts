@@ -59,6 +59,16 @@ const EXAMPLES: { [T in EventType]: EventPayload<T> } = {
     interfaces: [{ device: 'eth0', up: true, operstate: 'up', receiveBytesPerSecond: 104, transmitBytesPerSecond: 52, receivePacketsPerSecond: 2 }],
   },
   pressure: { ts: 1763942400123, cpu: { some: 0.4668 }, io: { some: 0, full: 0 } },
+  processes: {
+    ts: 1763942400123,
+    total: 2,
+    threads: 5,
+    states: { R: 1, S: 1 },
+    top: [
+      { pid: 812, name: 'postgres', command: '/usr/lib/postgresql/15/bin/postgres', user: 'postgres', state: 'R', cpuSecondsPerSecond: 0.5, rssBytes: 52428800, threads: 4, readBytesPerSecond: 4096, writeBytesPerSecond: 0 },
+      { pid: 1034, name: '(sd-pam)', command: '(sd-pam)', user: 'alice', state: 'S', cpuSecondsPerSecond: 0, rssBytes: 4096, threads: 1 },
+    ],
+  },
   'collector-error': { ts: 1763942400123, collector: 'disk', message: "couldn't collect disk: timed out after 5000ms", consecutive: 3 },
   reset: { reason: 'other-boot', boot: '7f3c2a' },
   busy: { retryMs: 31234, clients: 10000 },
@@ -76,6 +86,8 @@ const WIRE: Record<EventType, string> = {
   network:
     'event: network\nid: 7f3c2a-41\ndata: {"ts":1763942400123,"interfaces":[{"device":"eth0","up":true,"operstate":"up","receiveBytesPerSecond":104,"transmitBytesPerSecond":52,"receivePacketsPerSecond":2}]}\n\n',
   pressure: 'event: pressure\nid: 7f3c2a-41\ndata: {"ts":1763942400123,"cpu":{"some":0.4668},"io":{"some":0,"full":0}}\n\n',
+  processes:
+    'event: processes\nid: 7f3c2a-41\ndata: {"ts":1763942400123,"total":2,"threads":5,"states":{"R":1,"S":1},"top":[{"pid":812,"name":"postgres","command":"/usr/lib/postgresql/15/bin/postgres","user":"postgres","state":"R","cpuSecondsPerSecond":0.5,"rssBytes":52428800,"threads":4,"readBytesPerSecond":4096,"writeBytesPerSecond":0},{"pid":1034,"name":"(sd-pam)","command":"(sd-pam)","user":"alice","state":"S","cpuSecondsPerSecond":0,"rssBytes":4096,"threads":1}]}\n\n',
   'collector-error':
     'event: collector-error\nid: 7f3c2a-41\ndata: {"ts":1763942400123,"collector":"disk","message":"couldn\'t collect disk: timed out after 5000ms","consecutive":3}\n\n',
   reset: 'event: reset\nid: 7f3c2a-41\ndata: {"reason":"other-boot","boot":"7f3c2a"}\n\n',

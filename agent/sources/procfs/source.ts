@@ -22,6 +22,7 @@ import type { Inventory, MountReading, NetClassReading, PressureReading, Source 
 import { openProcFile, readCapped, type ProcFile } from './proc-file';
 import { createMountStatfs } from './mount-statfs';
 import { startStatfsThread, type StatfsResult } from './statfs-thread';
+import { createProcessTable, systemPageBytes } from './process-table';
 
 export type { StatfsResult } from './statfs-thread';
 
@@ -59,6 +60,8 @@ export interface ProcfsSourceOptions {
   sysfsRoot?: string;
   /** os-release(5) files, first readable wins. Default the real /etc/os-release, then /usr/lib/os-release. */
   osReleasePaths?: string[];
+  /** Bytes per page, the unit of a process's rss in its stat. Default this kernel's (see systemPageBytes). */
+  pageBytes?: number;
 }
 
 const DEFAULT_OS_RELEASE = ['/etc/os-release', '/usr/lib/os-release'];
@@ -159,6 +162,7 @@ export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
     startThread: injected ? () => ({ ready: Promise.resolve(), statfs: injected, close: () => undefined }) : startStatfsThread,
   });
   const osReleasePaths = options.osReleasePaths ?? DEFAULT_OS_RELEASE;
+  const processTable = createProcessTable({ root, rootfs, pageBytes: options.pageBytes ?? systemPageBytes(), userHz: USER_HZ });
 
   /** The files read on every sample, each kept open (see proc-file.ts). */
   const hotFiles = new Map<string, ProcFile>();
@@ -307,5 +311,7 @@ export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
         ...stat,
       };
     },
+
+    processes: (pick) => processTable.read(pick),
   };
 }
