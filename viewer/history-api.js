@@ -13,22 +13,30 @@
  * @property {number[]} ts start of each step, ms
  * @property {Record<string, Record<string, StoredSeries>>} series topic -> path -> columns
  * @property {{ downFrom: number, upAt: number }[]} restarts
- * @typedef {'cpu' | 'load' | 'memory' | 'disk'} ChartName
+ * @typedef {'cpu' | 'load' | 'memory' | 'disk' | 'network' | 'pressure'} ChartName named as the topic it draws
  */
 
 /** The CPU modes stacked in the CPU chart, bottom first; idle is the room left above them. */
 const STACKED_MODES = /** @type {const} */ (['user', 'system', 'iowait', 'irq', 'softirq', 'steal', 'nice']);
 
 /** Fixed columns: legend name and the field's path in the topic's payload (the history API's series name). */
-/** @type {Record<Exclude<ChartName, 'disk'>, [string, string][]>} */
+/** @type {Record<'cpu' | 'load' | 'memory' | 'pressure', [string, string][]>} */
 const FIXED_COLUMNS = {
   cpu: STACKED_MODES.map((mode) => [mode, `modes.${mode}`]),
   load: [['1 min', 'load1'], ['5 min', 'load5'], ['15 min', 'load15']],
   memory: [['used', 'usedBytes'], ['cached', 'cachedBytes'], ['swap used', 'swapUsedBytes']],
+  pressure: [['CPU', 'cpu.some'], ['memory', 'memory.some'], ['I/O', 'io.some']],
 };
 
-/** The disk chart: two columns per device, in the order of its path `devices[<device>].<field>`. */
-const DISK_PATH = /^devices\[(.+)\]\.(read|write)BytesPerSecond$/;
+/**
+ * Charts with two columns per device, `<device> <word>`, from an array of the payload keyed by `device` (stored as
+ * `<array>[<device>].<field>`).
+ * @type {Record<'disk' | 'network', { array: string, columns: [string, string][] }>}
+ */
+const PER_DEVICE = {
+  disk: { array: 'devices', columns: [['read', 'readBytesPerSecond'], ['write', 'writeBytesPerSecond']] },
+  network: { array: 'interfaces', columns: [['in', 'receiveBytesPerSecond'], ['out', 'transmitBytesPerSecond']] },
+};
 
 /** @param {unknown} payload @param {string} path dotted, as `modes.user` @returns {number | undefined} */
 function valueAt(payload, path) {
@@ -43,9 +51,10 @@ function valueAt(payload, path) {
  * @param {any} payload the event's data @returns {Record<string, number>}
  */
 export function columnsOfEvent(chart, payload) {
-  if (chart === 'disk') {
+  if (chart === 'disk' || chart === 'network') {
+    const { array, columns } = PER_DEVICE[chart];
     return Object.fromEntries(
-      /** @type {import('../agent/events').DiskDevice[]} */ (payload.devices).flatMap((d) => [[`${d.device} read`, d.readBytesPerSecond], [`${d.device} write`, d.writeBytesPerSecond]]),
+      /** @type {{ device: string }[]} */ (payload[array]).flatMap((item) => columns.map(([word, field]) => [`${item.device} ${word}`, valueAt(item, field) ?? 0])),
     );
   }
   return Object.fromEntries(FIXED_COLUMNS[chart].flatMap(([name, path]) => {
@@ -59,11 +68,17 @@ export function columnsOfEvent(chart, payload) {
  * @param {ChartName} chart @param {Record<string, StoredSeries>} series @returns {Record<string, (number | null)[]>}
  */
 export function columnsOfStored(chart, series) {
-  if (chart === 'disk') {
-    return Object.fromEntries(Object.keys(series).flatMap((path) => {
-      const match = DISK_PATH.exec(path);
-      return match ? [[`${match[1]} ${match[2]}`, series[path].value]] : [];
+  if (chart === 'disk' || chart === 'network') {
+    const { array, columns } = PER_DEVICE[chart];
+    // Devices in the order the series come, each with its columns in the live order (a device's colour goes by it).
+    const devices = new Set(Object.keys(series).flatMap((path) => {
+      const match = /^(\w+)\[(.+)\]\./.exec(path);
+      return match && match[1] === array ? [match[2]] : [];
     }));
+    return Object.fromEntries([...devices].flatMap((device) => columns.flatMap(([word, field]) => {
+      const stored = series[`${array}[${device}].${field}`];
+      return stored ? [[`${device} ${word}`, stored.value]] : [];
+    })));
   }
   return Object.fromEntries(FIXED_COLUMNS[chart].flatMap(([name, path]) => (series[path] ? [[name, series[path].value]] : [])));
 }

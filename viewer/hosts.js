@@ -10,7 +10,7 @@ import { connectFeed } from './feed.js';
 import { createHistory } from './history.js';
 import { columnsOfEvent, columnsOfStored, fetchHistory } from './history-api.js';
 import { formatBytes, formatClock, formatDuration, formatLoad, formatPercent, formatRate, LOAD_PER_CORE } from './format.js';
-import { $, cloneTemplate, coresOf, drawCollectorErrors, drawCpu, drawDisk, drawHello, drawLoad, drawMemory, drawSummary, setText } from './panels.js';
+import { $, cloneTemplate, coresOf, drawCollectorErrors, drawCpu, drawDisk, drawHello, drawLoad, drawMemory, drawNetwork, drawPressure, drawProcesses, drawSummary, setText } from './panels.js';
 
 /**
  * @typedef {import('../agent/events').CpuEvent} CpuEvent
@@ -53,7 +53,7 @@ const OUTDATED = new Set(['stale', 'reconnecting']);
 const STORED_POINTS = 1500;
 /** @typedef {import('./history-api.js').ChartName} ChartName */
 /** @type {readonly ChartName[]} */
-const CHART_NAMES = ['cpu', 'load', 'memory', 'disk'];
+const CHART_NAMES = ['cpu', 'load', 'memory', 'disk', 'network', 'pressure'];
 
 /**
  * The heading as a disclosure button (the WAI-ARIA pattern: a button inside the heading) that shows and hides the body.
@@ -99,7 +99,11 @@ export function createHostView({ id, base, ringSize, thresholds, windowMs, reque
 
   /** The latest payload of each kind, drawn on the next pass. @type {import('./panels.js').Latest} */
   const latest = {};
-  const histories = { cpu: createHistory(windowMs), load: createHistory(windowMs), memory: createHistory(windowMs), disk: createHistory(windowMs) };
+  const histories = /** @type {Record<ChartName, import('./history.js').History>} */ (Object.fromEntries(CHART_NAMES.map((name) => [name, createHistory(windowMs)])));
+  /** The topics of the charts that this agent samples: only those are asked of its stored history. */
+  const storedTopics = () => CHART_NAMES.filter((name) => latest.hello?.topics.includes(name));
+  /** What the process list is sorted by; a click on a column heading changes it. @type {import('./panels.js').ProcessOrder} */
+  let processOrder = 'cpu';
   /** The zoomed range's samples, fetched at the finest step the agent keeps for it; empty while not zoomed. */
   /** @type {Partial<Record<ChartName, import('./history.js').History>>} */
   let zoomed = {};
@@ -153,7 +157,38 @@ export function createHostView({ id, base, ringSize, thresholds, windowMs, reque
       },
       chartView('disk'),
     ),
+    network: createChart(
+      $(element, '.chart-network'),
+      {
+        title: 'Network traffic',
+        format: formatRate,
+        yRange: (max) => [0, Math.max(max * 1.1, 1024)],
+        yIncrements: BINARY_INCREMENTS,
+        // As the disk chart: one colour per interface, received filled, sent dashed.
+        style: (name, index) => ({ colour: Math.floor(index / 2), dashed: name.endsWith(' out'), filled: name.endsWith(' in') }),
+      },
+      chartView('network'),
+    ),
+    pressure: createChart(
+      $(element, '.chart-pressure'),
+      {
+        title: 'Share of time some tasks stalled',
+        format: formatPercent,
+        // A few percent is already news: the scale starts at 5 % rather than flattening it.
+        yRange: (max) => [0, Math.min(1, Math.max(max * 1.1, 0.05))],
+        style: (_name, index) => ({ colour: index }),
+      },
+      chartView('pressure'),
+    ),
   };
+
+  for (const button of /** @type {NodeListOf<HTMLElement>} */ (element.querySelectorAll('.processes th[data-sort] .sort'))) {
+    button.addEventListener('click', () => {
+      processOrder = /** @type {import('./panels.js').ProcessOrder} */ (/** @type {HTMLElement} */ (button.parentElement).dataset.sort);
+      changed();
+      requestDraw(true);
+    });
+  }
 
   /** Collectors failing now: the latest message, and when this page first saw them fail. */
   /** @type {Map<Topic, { message: string, since: number }>} */
@@ -254,9 +289,23 @@ export function createHostView({ id, base, ringSize, thresholds, windowMs, reque
         changed('load');
       },
       // No panel draws these yet: the viewer part of issue #14.
-      network() {},
-      pressure() {},
-      processes() {},
+      network(data) {
+        latest.network = data;
+        collectorErrors.delete('network');
+        histories.network.push(data.ts, columnsOfEvent('network', data));
+        changed('network');
+      },
+      pressure(data) {
+        latest.pressure = data;
+        collectorErrors.delete('pressure');
+        histories.pressure.push(data.ts, columnsOfEvent('pressure', data));
+        changed('pressure');
+      },
+      processes(data) {
+        latest.processes = data;
+        collectorErrors.delete('processes');
+        changed();
+      },
       'collector-error'(data) {
         // The text stays the same while the failure does, so screen readers announce it once.
         collectorErrors.set(data.collector, { message: data.message, since: collectorErrors.get(data.collector)?.since ?? data.ts });
@@ -326,6 +375,9 @@ export function createHostView({ id, base, ringSize, thresholds, windowMs, reque
         if (latest.load) drawLoad(element, latest.load, coresOf(latest));
         if (latest.memory) drawMemory(element, latest.memory, thresholds);
         if (latest.disk) drawDisk(element, latest.disk, thresholds);
+        if (latest.network) drawNetwork(element, latest.network);
+        if (latest.pressure) drawPressure(element, latest.pressure);
+        if (latest.processes) drawProcesses(element, latest.processes, processOrder);
         drawCollectorErrors(element, collectorErrors);
       }
       if (!drawCharts) return;
@@ -350,7 +402,7 @@ export function createHostView({ id, base, ringSize, thresholds, windowMs, reque
       // Only what lies before what the page holds (or asked for already): the rest came, or comes, live.
       const to = Math.min(storedFrom, Date.now());
       if (from >= to) return;
-      const answer = await fetchHistory(base, CHART_NAMES, from, to, STORED_POINTS);
+      const answer = await fetchHistory(base, storedTopics(), from, to, STORED_POINTS);
       if (!answer) return;
       storedFrom = Math.min(storedFrom, from);
       const restarts = answer.restarts.map((gap) => gap.upAt);
@@ -359,7 +411,7 @@ export function createHostView({ id, base, ringSize, thresholds, windowMs, reque
     },
     async showZoom() {
       const range = zoom();
-      const answer = range && latest.hello?.history && (await fetchHistory(base, CHART_NAMES, range[0], range[1], STORED_POINTS));
+      const answer = range && latest.hello?.history && (await fetchHistory(base, storedTopics(), range[0], range[1], STORED_POINTS));
       // Another drag may have come meanwhile: draw only the range still chosen.
       if (range !== zoom()) return;
       zoomed = {};
