@@ -285,6 +285,10 @@ export function sortProcesses(processes, order) {
 /** @param {HTMLElement} card @param {ProcessesEvent} processes @param {ProcessOrder} order */
 export function drawProcesses(card, processes, order) {
   const [busiest] = sortProcesses(processes.top, 'cpu');
+  // Named beside the CPU figure too: the first question when a host is busy is who.
+  const busiestNote = $(card, '.cpu-busiest');
+  busiestNote.hidden = !busiest;
+  if (busiest) setText(busiestNote, `Busiest: ${busiest.name} (pid ${busiest.pid}), ${formatPercent(busiest.cpuSecondsPerSecond)} of a core`);
   setText($(card, '.busiest'), busiest ? formatPercent(busiest.cpuSecondsPerSecond) : '–');
   // As top(1): 100 % is one core's worth, so a process running on four cores shows 400 %.
   setText($(card, '.busiest-caption'), busiest ? `CPU (100% = one core): ${busiest.name}, pid ${busiest.pid}, ${busiest.user}, is the busiest` : '');

@@ -78,6 +78,16 @@ describe("the viewer's process, network and pressure panels in Chromium", () => 
     // A rate needs two reads: wait until the cruncher's share shows (0.5 s per 250 ms read is far above the others).
     await untilTrue('the cruncher first by CPU', async () => (await names())[0].startsWith('cruncher'));
     expect(await textOf(page, '.busiest-caption')).toBe('CPU (100% = one core): cruncher, pid 700, alice, is the busiest');
+    expect(await textOf(page, '.cpu-busiest')).toMatch(/^Busiest: cruncher \(pid 700\), \d+\.\d% of a core$/);
+    // The table keeps its rows and their places from one sample to the next: same elements, same widths.
+    const rowsBefore = await host(page).locator('.processes tbody tr').elementHandles();
+    const widths = () => host(page).locator('.processes thead th').evaluateAll((cells) => cells.map((cell) => cell.getBoundingClientRect().width));
+    const widthsBefore = await widths();
+    const busiestBefore = await textOf(page, '.busiest');
+    await untilTrue('a new CPU figure', async () => (await textOf(page, '.busiest')) !== busiestBefore);
+    const rowsAfter = await host(page).locator('.processes tbody tr').elementHandles();
+    for (const [index, row] of rowsAfter.entries()) expect(await row.evaluate((el, before) => el === before, rowsBefore[index])).toBe(true);
+    expect(await widths()).toEqual(widthsBefore);
     const cpuHeading = host(page).locator('.processes th[data-sort="cpu"]');
     const memoryHeading = host(page).locator('.processes th[data-sort="memory"]');
     expect(await cpuHeading.getAttribute('aria-sort')).toBe('descending');
