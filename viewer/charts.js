@@ -296,7 +296,9 @@ export function createChart(figure, spec, view) {
     const levels = spec.levels?.();
     const now = newest.length ? `; ${zoom ? 'at its end' : 'now'} ${total}${parts}` : '';
     const span = zoom ? `from ${formatClock(zoom[0])} to ${formatClock(zoom[1])}` : `over the last ${formatDuration(windowMs())}`;
-    figure.setAttribute('aria-label', `${spec.title} ${span}: ${shown} samples${now}${levels ? `; ${levels.text}` : ''}`);
+    // The marks drawn for restarts are said in words too.
+    const restarts = drawn.restarts.filter((t) => t >= since && t <= until).map((t) => `; the agent restarted at ${formatClock(t * 1000)}`).join('');
+    figure.setAttribute('aria-label', `${spec.title} ${span}: ${shown} samples${now}${levels ? `; ${levels.text}` : ''}${restarts}`);
   };
 
   new ResizeObserver(() => plot?.setSize({ width: width(), height: CHART_HEIGHT })).observe(plotArea);
