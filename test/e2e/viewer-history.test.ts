@@ -43,7 +43,7 @@ async function cpuEventsInRing(url: string, boot: string): Promise<number> {
 function crosshairs(page: Page): Promise<(string | null)[]> {
   return host(page)
     .locator('.chart .u-cursor-x')
-    .evaluateAll((lines) => lines.map((line) => ((line as HTMLElement).style.display === 'none' ? null : (line as HTMLElement).style.transform || (line as HTMLElement).style.left)));
+    .evaluateAll((lines) => lines.map((line) => line.getAttribute('style')).map((style) => (style === null || /display:\s*none/.test(style) ? null : style)));
 }
 
 describe("the viewer's history in Chromium", () => {
