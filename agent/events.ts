@@ -198,6 +198,7 @@ export const helloEventSchema = z
     bootTs: ts.describe('Host boot time, ms since the Unix epoch'),
     intervals: z.partialRecord(topicSchema, z.number().int().positive()).describe('Sampling interval of each enabled topic, ms'),
     topics: z.array(topicSchema).describe('The topics this connection receives'),
+    history: z.boolean().describe('Whether GET /api/history answers the stored history of this agent (history.enabled)'),
   })
   .describe('First event of every connection');
 

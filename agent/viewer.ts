@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import compression from 'compression';
 import express, { Router, type Request, type Response } from 'express';
 import type { AgentContext, Endpoint } from './context';
 import { createAgentList } from './fleet/agent-list';
@@ -76,6 +77,8 @@ export function viewerEndpoint({ config, logger }: AgentContext): Endpoint {
   const viewerDir = findViewerDir();
   const fleet = createAgentList(config.viewer.agents, logger);
   const serveViewer = express.static(viewerDir, { index: 'index.html', dotfiles: 'ignore', redirect: false, cacheControl: false });
+  // The page's files are text a third of their size gzipped; only they are compressed here (never /events).
+  const compress = compression();
   const router = Router();
 
   router.get('/viewer-config.json', async (req, res) => {
@@ -94,14 +97,14 @@ export function viewerEndpoint({ config, logger }: AgentContext): Endpoint {
   for (const file of UPLOT_FILES) {
     router.get(`/vendor/uplot/${file}`, async (req, res, next) => {
       setPageHeaders(req, res, await fleet.current());
-      res.sendFile(join(UPLOT_DIST, file), { cacheControl: false }, (err) => err && next(err));
+      compress(req, res, () => res.sendFile(join(UPLOT_DIST, file), { cacheControl: false }, (err) => err && next(err)));
     });
   }
 
   router.use(async (req, res, next) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || !VIEWER_PATH.test(req.path)) return next();
     setPageHeaders(req, res, await fleet.current());
-    serveViewer(req, res, next);
+    compress(req, res, () => serveViewer(req, res, next));
   });
 
   return { router };

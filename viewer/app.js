@@ -1,7 +1,7 @@
 // @ts-check
 /**
- * The page: which agents to watch (`?agents=`), the window, pause and theme controls, and one shared drawing pass for
- * every card. The URL is the page's state, so a view can be bookmarked and shared; adding or removing an agent
+ * The page: which agents to watch (`?agents=`), the window (`?window=`, minutes) or a range dragged on a chart
+ * (`?from=&to=`, ms), pause and theme controls, and one shared drawing pass for every card. The URL is the page's state, so a view can be bookmarked and shared; adding or removing an agent
  * loads the new URL, whose Content-Security-Policy the agent computes to allow exactly those agents.
  */
 import { DEFAULT_THRESHOLDS } from './format.js';
@@ -14,7 +14,8 @@ import { createHostView } from './hosts.js';
  * @typedef {import('./hosts.js').HostView} HostView
  */
 
-const WINDOWS_MIN = ['5', '15', '60'];
+/** The windows offered, in minutes: 5 min to 7 days (index.html's options). */
+const WINDOWS_MIN = ['5', '60', '360', '1440', '10080'];
 const THEME_KEY = 'hostfeed.theme';
 const TICK_MS = 1000;
 /** At most one drawing pass a second: the agents' shortest default interval, and about a pixel of a 5-minute chart. */
@@ -53,6 +54,12 @@ function agentsFromQuery() {
   const params = new URLSearchParams(location.search);
   const urls = params.getAll('agents').flatMap((value) => value.split(',')).map(parseAgentUrl);
   return [...new Set(urls.filter((url) => url !== undefined))];
+}
+
+/** A range in `?from=&to=` (ms), if both are there and make one. @param {URLSearchParams} params @returns {[number, number] | undefined} */
+function zoomFromQuery(params) {
+  const [from, to] = [Number(params.get('from')), Number(params.get('to'))];
+  return params.has('from') && params.has('to') && Number.isFinite(from) && Number.isFinite(to) && from < to ? [from, to] : undefined;
 }
 
 /** Loads the page for these agents; none means this page's own agent. @param {string[]} agents */
@@ -117,6 +124,22 @@ async function main() {
   windowSelect.value = WINDOWS_MIN.includes(params.get('window') ?? '') ? /** @type {string} */ (params.get('window')) : WINDOWS_MIN[0];
   const windowMs = () => Number(windowSelect.value) * 60_000;
   let paused = false;
+  /** A range dragged on a chart, shown by every chart of every card instead of the window. */
+  /** @type {[number, number] | undefined} */
+  let zoom = zoomFromQuery(params);
+  /** @param {[number, number] | undefined} range */
+  const setZoom = (range) => {
+    zoom = range;
+    if (range) {
+      params.set('from', String(range[0]));
+      params.set('to', String(range[1]));
+    } else {
+      params.delete('from');
+      params.delete('to');
+    }
+    history.replaceState(null, '', `?${params}`);
+    for (const view of views) void view.showZoom();
+  };
 
   /** @type {HostView[]} */
   const views = [];
@@ -131,16 +154,24 @@ async function main() {
   for (const [index, base] of bases.entries()) {
     const href = base.href.replace(/\/$/, '');
     const onRemove = agents.length > 1 ? () => showAgents(agents.filter((agent) => agent !== href)) : undefined;
-    views.push(createHostView({ id: `host-${index}`, base, ringSize: config.replay, thresholds: config, windowMs, requestDraw, onRemove, collapsible }));
+    views.push(
+      createHostView({ id: `host-${index}`, base, ringSize: config.replay, thresholds: config, windowMs, requestDraw, onRemove, collapsible, zoom: () => zoom, onZoom: setZoom }),
+    );
   }
   byId('hosts').replaceChildren(...views.map((view) => view.element));
   byId('hosts').dataset.count = String(views.length);
   byId('hosts').dataset.layout = collapsible ? 'overview' : 'cards';
 
+
   windowSelect.addEventListener('change', () => {
     params.set('window', windowSelect.value);
     history.replaceState(null, '', `?${params}`);
-    for (const view of views) view.invalidateCharts();
+    for (const view of views) {
+      void view.loadStored();
+      view.invalidateCharts();
+    }
+    // Choosing a window leaves a zoomed range.
+    if (zoom) setZoom(undefined);
   });
 
   const pause = byId('pause-button');

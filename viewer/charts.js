@@ -4,7 +4,7 @@
  * step, served by the agent from node_modules); it draws on canvas, so its colours are read from the page's CSS
  * custom properties where the chart is, and the charts are rebuilt when those change (the theme, a card gone stale).
  */
-import { formatClock, formatDuration } from './format.js';
+import { formatClock, formatDay, formatDuration } from './format.js';
 import { stackColumns } from './history.js';
 
 /** @typedef {import('uplot')} UPlot */
@@ -38,6 +38,13 @@ export const BINARY_INCREMENTS = Array.from({ length: 60 }, (_, power) => 2 ** p
  * @property {string} [stackedTotal] draws the series stacked, first at the bottom, and names their sum in the summary
  * @property {() => (Thresholds & { text: string }) | undefined} [levels] where the chart's values turn amber and red,
  *   drawn as dashed lines, and said in words in the summary
+ *
+ * @typedef {object} ChartView where a chart's samples come from and which stretch of time it shows
+ * @property {() => import('./history.js').History} history the samples to draw: the live ones, or a zoomed range's
+ * @property {() => number} windowMs the selected window, ending at the newest sample
+ * @property {() => [number, number] | undefined} zoom a fixed range (ms) chosen by dragging, instead of the window
+ * @property {(range: [number, number] | undefined) => void} onZoom a range was dragged (ms), or reset by double-click
+ * @property {string} syncKey charts with the same key share one crosshair
  *
  * @typedef {object} Chart
  * @property {HTMLElement} figure the element given
@@ -133,13 +140,36 @@ function drawLevelLines(levels, palette) {
 }
 
 /**
+ * A dashed vertical line, in the muted colour, at each time the agent came back after being down.
+ * @param {() => number[]} restarts seconds @param {ReturnType<typeof readPalette>} palette @returns {(u: UPlot) => void}
+ */
+function drawRestarts(restarts, palette) {
+  return (u) => {
+    const { ctx } = u;
+    ctx.save();
+    ctx.setLineDash([2 * devicePixelRatio, 3 * devicePixelRatio]);
+    ctx.lineWidth = devicePixelRatio;
+    ctx.strokeStyle = palette.axis;
+    for (const t of restarts()) {
+      const x = Math.round(u.valToPos(t, 'x', true));
+      if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue;
+      ctx.beginPath();
+      ctx.moveTo(x, u.bbox.top);
+      ctx.lineTo(x, u.bbox.top + u.bbox.height);
+      ctx.stroke();
+    }
+    ctx.restore();
+  };
+}
+
+/**
  * @param {HTMLElement} figure holds the canvas; gets `data-samples` and an aria-label summarising what is drawn
  * @param {ChartSpec} spec
- * @param {import('./history.js').History} history
- * @param {() => number} windowMs the selected window
+ * @param {ChartView} view
  * @returns {Chart}
  */
-export function createChart(figure, spec, history, windowMs) {
+export function createChart(figure, spec, view) {
+  const { windowMs } = view;
   const plotArea = /** @type {HTMLElement} */ (figure.querySelector('.chart-plot'));
   /** @type {UPlot | undefined} */
   let plot;
@@ -147,17 +177,20 @@ export function createChart(figure, spec, history, windowMs) {
   let names = [];
 
   const width = () => Math.max(plotArea.clientWidth, 200);
-  const columnOf = (/** @type {string} */ name) => /** @type {(number | null)[]} */ (history.columns.get(name));
+  /** The history drawn by the plot now: a zoom swaps it for the range's. */
+  let drawn = view.history();
+  const columnOf = (/** @type {string} */ name) => drawn.columns.get(name) ?? new Array(drawn.times.length).fill(null);
 
   /** @returns {import('uplot').AlignedData} */
   const data = () => {
     const columns = names.map(columnOf);
-    return [history.times, ...(spec.stackedTotal === undefined ? columns : stackColumns(columns))];
+    return [drawn.times, ...(spec.stackedTotal === undefined ? columns : stackColumns(columns))];
   };
 
   const build = () => {
     plot?.destroy();
-    names = [...history.columns.keys()];
+    drawn = view.history();
+    names = [...drawn.columns.keys()];
     const palette = readPalette(figure);
     const stacked = spec.stackedTotal !== undefined;
     const axis = {
@@ -170,14 +203,29 @@ export function createChart(figure, spec, history, windowMs) {
       {
         width: width(),
         height: CHART_HEIGHT,
-        // Zooming by drag would fight the live window; the window selector is the zoom.
-        cursor: { drag: { x: false, y: false } },
+        // Dragging selects a range to zoom into (the page fetches it at a finer step); the scale itself follows
+        // the page's zoom state, so that every chart and the URL agree. One crosshair across the card's charts.
+        cursor: { drag: { x: true, y: false, setScale: false }, sync: { key: view.syncKey } },
         legend: { live: true },
-        hooks: { setData: [showNewestInLegend], setCursor: [showNewestInLegend], draw: spec.levels ? [drawLevelLines(spec.levels, palette)] : [] },
+        hooks: {
+          setData: [showNewestInLegend],
+          setCursor: [showNewestInLegend],
+          setSelect: [
+            (u) => {
+              if (u.select.width < 2) return;
+              const range = /** @type {[number, number]} */ ([u.posToVal(u.select.left, 'x'), u.posToVal(u.select.left + u.select.width, 'x')].map((t) => Math.round(t * 1000)));
+              u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+              view.onZoom(range);
+            },
+          ],
+          draw: [drawRestarts(() => drawn.restarts, palette), ...(spec.levels ? [drawLevelLines(spec.levels, palette)] : [])],
+        },
         scales: {
           x: {
             time: true,
             range: (_u, _min, max) => {
+              const zoom = view.zoom();
+              if (zoom) return [zoom[0] / 1000, zoom[1] / 1000];
               const end = max ?? Date.now() / 1000;
               return [end - windowMs() / 1000, end];
             },
@@ -190,7 +238,7 @@ export function createChart(figure, spec, history, windowMs) {
             // One line per tick, 24-hour like the legend; uPlot's default stacks the date under the time.
             space: 56,
             size: 30,
-            values: (_u, splits, _axis, _space, increment) => splits.map((t) => formatClock(t * 1000, increment < 60)),
+            values: (_u, splits, _axis, _space, increment) => splits.map((t) => (increment >= 86400 ? formatDay(t * 1000) : formatClock(t * 1000, increment < 60))),
           },
           {
             ...axis,
@@ -225,14 +273,17 @@ export function createChart(figure, spec, history, windowMs) {
       data(),
       plotArea,
     );
+    plot.over.addEventListener('dblclick', () => view.onZoom(undefined));
   };
 
   const summarise = () => {
-    const { times } = history;
-    const since = (times[times.length - 1] ?? 0) - windowMs() / 1000;
-    // Times increase: count back from the newest rather than scan the hour kept.
+    const { times } = drawn;
+    const zoom = view.zoom();
+    const [since, until] = zoom ? [zoom[0] / 1000, zoom[1] / 1000] : [(times[times.length - 1] ?? 0) - windowMs() / 1000, Infinity];
+    // Times increase: count back from the newest rather than scan all that is kept.
     let shown = 0;
     while (shown < times.length && times[times.length - 1 - shown] >= since) shown += 1;
+    if (zoom) shown -= times.filter((t) => t > until).length;
     figure.dataset.samples = String(shown);
     /** @type {[string, number][]} */
     const newest = names.flatMap((name) => {
@@ -243,8 +294,11 @@ export function createChart(figure, spec, history, windowMs) {
     const parts = newest.map(([name, value]) => `${name} ${spec.format(value)}`).join(', ');
     const total = spec.stackedTotal === undefined || newest.length === 0 ? '' : `${spec.stackedTotal} ${spec.format(newest.reduce((sum, [, value]) => sum + value, 0))}: `;
     const levels = spec.levels?.();
-    const now = newest.length ? `; now ${total}${parts}` : '';
-    figure.setAttribute('aria-label', `${spec.title} over the last ${formatDuration(windowMs())}: ${shown} samples${now}${levels ? `; ${levels.text}` : ''}`);
+    const now = newest.length ? `; ${zoom ? 'at its end' : 'now'} ${total}${parts}` : '';
+    const span = zoom ? `from ${formatClock(zoom[0])} to ${formatClock(zoom[1])}` : `over the last ${formatDuration(windowMs())}`;
+    // The marks drawn for restarts are said in words too.
+    const restarts = drawn.restarts.filter((t) => t >= since && t <= until).map((t) => `; the agent restarted at ${formatClock(t * 1000)}`).join('');
+    figure.setAttribute('aria-label', `${spec.title} ${span}: ${shown} samples${now}${levels ? `; ${levels.text}` : ''}${restarts}`);
   };
 
   new ResizeObserver(() => plot?.setSize({ width: width(), height: CHART_HEIGHT })).observe(plotArea);
@@ -252,7 +306,7 @@ export function createChart(figure, spec, history, windowMs) {
   return {
     figure,
     draw() {
-      if (!plot || history.columns.size !== names.length) build();
+      if (!plot || drawn !== view.history() || drawn.columns.size !== names.length) build();
       else plot.setData(data());
       summarise();
     },

@@ -62,6 +62,11 @@ export function formatClock(ts, seconds = true) {
   return new Date(ts).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: seconds ? '2-digit' : undefined, hourCycle: 'h23' });
 }
 
+/** A day on a time axis whose ticks are days apart, e.g. "2 Dec". @param {number} ts ms */
+export function formatDay(ts) {
+  return new Date(ts).toLocaleDateString([], { day: 'numeric', month: 'short' });
+}
+
 /**
  * @typedef {{ warn: number, critical: number }} Thresholds usage ratios at which a figure turns amber, then red
  * @typedef {'ok' | 'warn' | 'critical'} Level

@@ -1,35 +1,49 @@
 // @ts-check
 /**
- * The recent samples of one chart in uPlot's columnar shape: one array of times (seconds) and one aligned column
- * per series. Kept for the longest selectable window whatever the chart shows, so widening the window needs no refetch.
+ * The samples of one chart in uPlot's columnar shape: one array of times (seconds) and one aligned column per series.
+ * Live samples are appended; the agent's stored history (/api/history) is put in front of them, so a window longer
+ * than the page has been open is filled at once. Kept for the selected window (at least an hour), trimmed as it moves.
  */
 
-/** The longest window the page offers (60 min), plus a minute so the left edge is never drawn empty. */
-const HISTORY_MS = 61 * 60_000;
+/** The least kept whatever the window: an hour, plus a minute so the left edge is never drawn empty. */
+const MIN_KEEP_MS = 61 * 60_000;
 
 /**
  * @typedef {object} History
  * @property {number[]} times sample times, seconds since the epoch (uPlot's unit), strictly increasing
  * @property {Map<string, (number | null)[]>} columns series name -> values aligned with times; null draws no line
+ * @property {number[]} restarts times (seconds) the agent came back after being down, drawn as marks on the chart
  * @property {(ts: number, values: Record<string, number>) => void} push appends a sample taken at ts (ms)
+ * @property {(times: number[], columns: Record<string, (number | null)[]>, restarts?: number[]) => void} prepend puts
+ *   older points (times in ms, ascending) in front: only those before the first point held, so no time is doubled
  * @property {() => void} breakLine ends the line at the last sample: the next one starts a new segment
  */
 
-/** @returns {History} */
-export function createHistory() {
+/** @param {() => number} [windowMs] the selected window: what is older than it (and than an hour) is dropped @returns {History} */
+export function createHistory(windowMs = () => 0) {
   /** @type {number[]} */
   const times = [];
   /** @type {Map<string, (number | null)[]>} */
   const columns = new Map();
+  /** @type {number[]} */
+  const restarts = [];
+
+  /** @param {string} key @param {number} length */
+  const columnOf = (key, length) => {
+    let column = columns.get(key);
+    if (!column) {
+      column = new Array(length).fill(null);
+      columns.set(key, column);
+    }
+    return column;
+  };
 
   /** @param {number} t seconds @param {Record<string, number>} values */
   const append = (t, values) => {
-    for (const key of Object.keys(values)) {
-      if (!columns.has(key)) columns.set(key, new Array(times.length).fill(null));
-    }
+    for (const key of Object.keys(values)) columnOf(key, times.length);
     times.push(t);
     for (const [key, column] of columns) column.push(values[key] ?? null);
-    const cutoff = t - HISTORY_MS / 1000;
+    const cutoff = t - Math.max(MIN_KEEP_MS, windowMs()) / 1000;
     const expired = times.findIndex((time) => time >= cutoff);
     if (expired > 0) {
       times.splice(0, expired);
@@ -40,11 +54,28 @@ export function createHistory() {
   return {
     times,
     columns,
+    restarts,
     push(ts, values) {
       const t = ts / 1000;
       // A replayed or late sample never rewrites the past (uPlot needs increasing x).
       if (times.length > 0 && t <= times[times.length - 1]) return;
       append(t, values);
+    },
+    prepend(olderTimes, olderColumns, olderRestarts = []) {
+      const first = times.length ? times[0] : Infinity;
+      let count = 0;
+      while (count < olderTimes.length && olderTimes[count] / 1000 < first) count += 1;
+      if (count === 0) return;
+      const length = times.length;
+      for (const key of Object.keys(olderColumns)) columnOf(key, length);
+      times.unshift(...olderTimes.slice(0, count).map((ts) => ts / 1000));
+      for (const [key, column] of columns) {
+        const older = olderColumns[key];
+        column.unshift(...(older ? older.slice(0, count) : new Array(count).fill(null)));
+      }
+      const known = new Set(restarts);
+      restarts.push(...olderRestarts.map((ts) => ts / 1000).filter((t) => !known.has(t)));
+      restarts.sort((a, b) => a - b);
     },
     breakLine() {
       if (times.length === 0) return;

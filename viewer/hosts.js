@@ -8,8 +8,9 @@
 import { BINARY_INCREMENTS, createChart } from './charts.js';
 import { connectFeed } from './feed.js';
 import { createHistory } from './history.js';
+import { columnsOfEvent, columnsOfStored, fetchHistory } from './history-api.js';
 import { formatBytes, formatClock, formatDuration, formatLoad, formatPercent, formatRate, LOAD_PER_CORE } from './format.js';
-import { $, cloneTemplate, coresOf, drawCollectorErrors, drawCpu, drawDisk, drawHello, drawLoad, drawMemory, drawSummary, setText } from './panels.js';
+import { $, cloneTemplate, coresOf, drawCollectorErrors, drawCpu, drawDisk, drawHello, drawLoad, drawMemory, drawNetwork, drawPressure, drawProcesses, drawSummary, setText } from './panels.js';
 
 /**
  * @typedef {import('../agent/events').CpuEvent} CpuEvent
@@ -31,20 +32,28 @@ import { $, cloneTemplate, coresOf, drawCollectorErrors, drawCpu, drawDisk, draw
  * @property {(soon?: boolean) => void} requestDraw asks for the page's next drawing pass (soon: a person acted)
  * @property {(() => void) | undefined} onRemove shows a Remove button that calls it
  * @property {boolean} collapsible an overview row that expands into the card, collapsed at first
+ * @property {() => [number, number] | undefined} zoom the range dragged on a chart (ms), shown instead of the window
+ * @property {(range: [number, number] | undefined) => void} onZoom a chart was dragged over a range, or reset
  *
  * @typedef {object} HostView
  * @property {HTMLElement} element
  * @property {(drawCharts: boolean) => void} draw renders what arrived since the last draw
  * @property {(now: number) => void} tick once a second: the feed's watchdog, then uptime and "no data for" on the next draw
  * @property {() => void} invalidateCharts redraws the charts on the next draw (the window changed, or pause ended)
+ * @property {() => Promise<void>} loadStored fills the charts' window from the agent's stored history, where the page
+ *   has not already got it
+ * @property {() => Promise<void>} showZoom fetches the zoomed range (or returns to the window) and draws it
  * @property {() => void} restyle rebuilds the charts in the current theme's colours
  */
 
 const STATE_LABELS = { connecting: 'Connecting…', live: 'Live', stale: 'Stale', reconnecting: 'Reconnecting…' };
 /** States whose figures are old news: drawn grey (style.css), the uptime stopped at the last sample. */
 const OUTDATED = new Set(['stale', 'reconnecting']);
-/** The CPU modes stacked in the CPU chart, bottom first; idle is the room left above them. */
-const STACKED_MODES = /** @type {const} */ (['user', 'system', 'iowait', 'irq', 'softirq', 'steal', 'nice']);
+/** Points asked of the stored history per series: about a chart's width in pixels. */
+const STORED_POINTS = 1500;
+/** @typedef {import('./history-api.js').ChartName} ChartName */
+/** @type {readonly ChartName[]} */
+const CHART_NAMES = ['cpu', 'load', 'memory', 'disk', 'network', 'pressure'];
 
 /**
  * The heading as a disclosure button (the WAI-ARIA pattern: a button inside the heading) that shows and hides the body.
@@ -74,7 +83,7 @@ function makeCollapsible(element, id, onToggle) {
 }
 
 /** @param {HostOptions} options @returns {HostView} */
-export function createHostView({ id, base, ringSize, thresholds, windowMs, requestDraw, onRemove, collapsible }) {
+export function createHostView({ id, base, ringSize, thresholds, windowMs, requestDraw, onRemove, collapsible, zoom, onZoom }) {
   const element = cloneTemplate('host-template');
   const isRemote = base.origin !== location.origin;
   // The address tells apart hosts of the same name, and agents behind one proxy by their path.
@@ -90,7 +99,16 @@ export function createHostView({ id, base, ringSize, thresholds, windowMs, reque
 
   /** The latest payload of each kind, drawn on the next pass. @type {import('./panels.js').Latest} */
   const latest = {};
-  const histories = { cpu: createHistory(), load: createHistory(), memory: createHistory(), disk: createHistory() };
+  const histories = /** @type {Record<ChartName, import('./history.js').History>} */ (Object.fromEntries(CHART_NAMES.map((name) => [name, createHistory(windowMs)])));
+  /** The topics of the charts that this agent samples: only those are asked of its stored history. */
+  const storedTopics = () => CHART_NAMES.filter((name) => latest.hello?.topics.includes(name));
+  /** What the process list is sorted by; a click on a column heading changes it. @type {import('./panels.js').ProcessOrder} */
+  let processOrder = 'cpu';
+  /** The zoomed range's samples, fetched at the finest step the agent keeps for it; empty while not zoomed. */
+  /** @type {Partial<Record<ChartName, import('./history.js').History>>} */
+  let zoomed = {};
+  /** @param {ChartName} name @returns {import('./charts.js').ChartView} */
+  const chartView = (name) => ({ history: () => zoomed[name] ?? histories[name], windowMs, zoom, onZoom, syncKey: id });
   /** @type {() => (import('./format.js').Thresholds & { text: string }) | undefined} */
   const loadLevels = () => {
     const cores = coresOf(latest);
@@ -102,8 +120,7 @@ export function createHostView({ id, base, ringSize, thresholds, windowMs, reque
     cpu: createChart(
       $(element, '.chart-cpu'),
       { title: 'CPU usage', stackedTotal: 'busy', format: formatPercent, yRange: () => [0, 1], style: (_name, index) => ({ colour: index }) },
-      histories.cpu,
-      windowMs,
+      chartView('cpu'),
     ),
     load: createChart(
       $(element, '.chart-load'),
@@ -115,8 +132,7 @@ export function createHostView({ id, base, ringSize, thresholds, windowMs, reque
         levels: loadLevels,
         style: (_name, index) => ({ colour: index + 1, levelled: index === 0, dashed: index > 0 }),
       },
-      histories.load,
-      windowMs,
+      chartView('load'),
     ),
     memory: createChart(
       $(element, '.chart-memory'),
@@ -127,8 +143,7 @@ export function createHostView({ id, base, ringSize, thresholds, windowMs, reque
         yIncrements: BINARY_INCREMENTS,
         style: (_name, index) => ({ colour: index, filled: index === 0 }),
       },
-      histories.memory,
-      windowMs,
+      chartView('memory'),
     ),
     disk: createChart(
       $(element, '.chart-disk'),
@@ -140,10 +155,40 @@ export function createHostView({ id, base, ringSize, thresholds, windowMs, reque
         // Two series per device, read then write: one colour per device, reads filled, writes dashed.
         style: (name, index) => ({ colour: Math.floor(index / 2), dashed: name.endsWith(' write'), filled: name.endsWith(' read') }),
       },
-      histories.disk,
-      windowMs,
+      chartView('disk'),
+    ),
+    network: createChart(
+      $(element, '.chart-network'),
+      {
+        title: 'Network traffic',
+        format: formatRate,
+        yRange: (max) => [0, Math.max(max * 1.1, 1024)],
+        yIncrements: BINARY_INCREMENTS,
+        // As the disk chart: one colour per interface, received filled, sent dashed.
+        style: (name, index) => ({ colour: Math.floor(index / 2), dashed: name.endsWith(' out'), filled: name.endsWith(' in') }),
+      },
+      chartView('network'),
+    ),
+    pressure: createChart(
+      $(element, '.chart-pressure'),
+      {
+        title: 'Share of time some tasks stalled',
+        format: formatPercent,
+        // A few percent is already news: the scale starts at 5 % rather than flattening it.
+        yRange: (max) => [0, Math.min(1, Math.max(max * 1.1, 0.05))],
+        style: (_name, index) => ({ colour: index }),
+      },
+      chartView('pressure'),
     ),
   };
+
+  for (const button of /** @type {NodeListOf<HTMLElement>} */ (element.querySelectorAll('.processes th[data-sort] .sort'))) {
+    button.addEventListener('click', () => {
+      processOrder = /** @type {import('./panels.js').ProcessOrder} */ (/** @type {HTMLElement} */ (button.parentElement).dataset.sort);
+      changed();
+      requestDraw(true);
+    });
+  }
 
   /** Collectors failing now: the latest message, and when this page first saw them fail. */
   /** @type {Map<Topic, { message: string, since: number }>} */
@@ -173,6 +218,8 @@ export function createHostView({ id, base, ringSize, thresholds, windowMs, reque
   /** @type {boolean | undefined} */
   let chartsGrey = false;
   let expanded = !collapsible;
+  /** How far back the stored history was asked for: a wider window asks only for what lies before. */
+  let storedFrom = Infinity;
   /** @type {FeedStatus} */
   let status = { state: 'connecting', lastSampleAt: 0, missed: 0, everLive: false };
 
@@ -206,7 +253,13 @@ export function createHostView({ id, base, ringSize, thresholds, windowMs, reque
     ringSize,
     {
       hello(data) {
+        // The first hello of an agent that keeps history: fill the window from it.
+        const first = !latest.hello?.history;
         latest.hello = data;
+        if (first && data.history) {
+          void view.loadStored();
+          if (zoom()) void view.showZoom();
+        }
         busyNote = '';
         // The core count sets the load chart's levels.
         changed('load');
@@ -214,34 +267,45 @@ export function createHostView({ id, base, ringSize, thresholds, windowMs, reque
       cpu(data) {
         latest.cpu = data;
         collectorErrors.delete('cpu');
-        histories.cpu.push(data.ts, Object.fromEntries(STACKED_MODES.flatMap((mode) => (data.modes[mode] === undefined ? [] : [[mode, data.modes[mode]]]))));
+        histories.cpu.push(data.ts, columnsOfEvent('cpu', data));
         changed('cpu');
       },
       memory(data) {
         latest.memory = data;
         collectorErrors.delete('memory');
-        histories.memory.push(data.ts, { used: data.usedBytes, cached: data.cachedBytes, 'swap used': data.swapUsedBytes });
+        histories.memory.push(data.ts, columnsOfEvent('memory', data));
         changed('memory');
       },
       disk(data) {
         latest.disk = data;
         collectorErrors.delete('disk');
-        histories.disk.push(
-          data.ts,
-          Object.fromEntries(data.devices.flatMap((d) => [[`${d.device} read`, d.readBytesPerSecond], [`${d.device} write`, d.writeBytesPerSecond]])),
-        );
+        histories.disk.push(data.ts, columnsOfEvent('disk', data));
         changed('disk');
       },
       load(data) {
         latest.load = data;
         collectorErrors.delete('load');
-        histories.load.push(data.ts, { '1 min': data.load1, '5 min': data.load5, '15 min': data.load15 });
+        histories.load.push(data.ts, columnsOfEvent('load', data));
         changed('load');
       },
       // No panel draws these yet: the viewer part of issue #14.
-      network() {},
-      pressure() {},
-      processes() {},
+      network(data) {
+        latest.network = data;
+        collectorErrors.delete('network');
+        histories.network.push(data.ts, columnsOfEvent('network', data));
+        changed('network');
+      },
+      pressure(data) {
+        latest.pressure = data;
+        collectorErrors.delete('pressure');
+        histories.pressure.push(data.ts, columnsOfEvent('pressure', data));
+        changed('pressure');
+      },
+      processes(data) {
+        latest.processes = data;
+        collectorErrors.delete('processes');
+        changed();
+      },
       'collector-error'(data) {
         // The text stays the same while the failure does, so screen readers announce it once.
         collectorErrors.set(data.collector, { message: data.message, since: collectorErrors.get(data.collector)?.since ?? data.ts });
@@ -290,7 +354,8 @@ export function createHostView({ id, base, ringSize, thresholds, windowMs, reque
     for (const chart of Object.values(charts)) chart.restyle();
   };
 
-  return {
+  /** @type {HostView} */
+  const view = {
     element,
     draw(drawCharts) {
       const now = Date.now();
@@ -310,6 +375,9 @@ export function createHostView({ id, base, ringSize, thresholds, windowMs, reque
         if (latest.load) drawLoad(element, latest.load, coresOf(latest));
         if (latest.memory) drawMemory(element, latest.memory, thresholds);
         if (latest.disk) drawDisk(element, latest.disk, thresholds);
+        if (latest.network) drawNetwork(element, latest.network);
+        if (latest.pressure) drawPressure(element, latest.pressure);
+        if (latest.processes) drawProcesses(element, latest.processes, processOrder);
         drawCollectorErrors(element, collectorErrors);
       }
       if (!drawCharts) return;
@@ -328,9 +396,39 @@ export function createHostView({ id, base, ringSize, thresholds, windowMs, reque
       changed(...allCharts());
       requestDraw(true);
     },
+    async loadStored() {
+      if (!latest.hello?.history) return;
+      const from = Date.now() - windowMs();
+      // Only what lies before what the page holds (or asked for already): the rest came, or comes, live.
+      const to = Math.min(storedFrom, Date.now());
+      if (from >= to) return;
+      const answer = await fetchHistory(base, storedTopics(), from, to, STORED_POINTS);
+      if (!answer) return;
+      storedFrom = Math.min(storedFrom, from);
+      const restarts = answer.restarts.map((gap) => gap.upAt);
+      for (const name of CHART_NAMES) histories[name].prepend(answer.ts, columnsOfStored(name, answer.series[name] ?? {}), restarts);
+      changed(...allCharts());
+    },
+    async showZoom() {
+      const range = zoom();
+      const answer = range && latest.hello?.history && (await fetchHistory(base, storedTopics(), range[0], range[1], STORED_POINTS));
+      // Another drag may have come meanwhile: draw only the range still chosen.
+      if (range !== zoom()) return;
+      zoomed = {};
+      if (answer) {
+        const restarts = answer.restarts.map((gap) => gap.upAt);
+        for (const name of CHART_NAMES) {
+          zoomed[name] = createHistory();
+          zoomed[name].prepend(answer.ts, columnsOfStored(name, answer.series[name] ?? {}), restarts);
+        }
+      }
+      changed(...allCharts());
+      requestDraw(true);
+    },
     restyle() {
       chartsGrey = undefined;
       requestDraw(true);
     },
   };
+  return view;
 }

@@ -12,6 +12,11 @@ import { fullestFilesystem, inodesUsedRatio } from './summary.js';
  * @typedef {import('../agent/events').DiskEvent} DiskEvent
  * @typedef {import('../agent/events').LoadEvent} LoadEvent
  * @typedef {import('../agent/events').HelloEvent} HelloEvent
+ * @typedef {import('../agent/events').NetworkEvent} NetworkEvent
+ * @typedef {import('../agent/events').NetworkInterface} NetworkInterface
+ * @typedef {import('../agent/events').PressureEvent} PressureEvent
+ * @typedef {import('../agent/events').ProcessesEvent} ProcessesEvent
+ * @typedef {import('../agent/events').ProcessEntry} ProcessEntry
  * @typedef {import('../agent/events').Filesystem} Filesystem
  * @typedef {import('../agent/events').Topic} Topic
  * @typedef {import('./format.js').Thresholds} Thresholds
@@ -23,6 +28,11 @@ import { fullestFilesystem, inodesUsedRatio } from './summary.js';
  * @property {LoadEvent} [load]
  * @property {MemoryEvent} [memory]
  * @property {DiskEvent} [disk]
+ * @property {NetworkEvent} [network]
+ * @property {PressureEvent} [pressure]
+ * @property {ProcessesEvent} [processes]
+ *
+ * @typedef {'cpu' | 'memory'} ProcessOrder what the process list is sorted by, most first
  */
 
 /** @param {ParentNode} root @param {string} selector */
@@ -91,7 +101,14 @@ export function drawHello(card, hello, now) {
   setText($(card, '.fact-cpu'), `${hello.cpu.model}, ${hello.cpu.cores} ${hello.cpu.cores === 1 ? 'core' : 'cores'}`);
   drawUptime(card, hello, now);
   setText($(card, '.fact-agent'), `hostfeed ${hello.agent} (${hello.source})`);
+  // A panel for a topic this agent does not sample (disabled, or not on its source) is not shown at all.
+  for (const panel of /** @type {NodeListOf<HTMLElement>} */ (card.querySelectorAll('.panel[data-topic]'))) {
+    panel.hidden = !hello.topics.includes(/** @type {Topic} */ (panel.dataset.topic));
+  }
 }
+
+/** @param {number} perSecond */
+const formatPerSecond = (perSecond) => `${formatCount(perSecond)}/s`;
 
 /** @param {HTMLElement} card @param {HelloEvent} hello @param {number} now */
 function drawUptime(card, hello, now) {
@@ -106,6 +123,13 @@ export function drawCpu(card, cpu, thresholds) {
     setText($(li, '.core-value'), formatPercent(core.usage));
     setMeter($(li, '.meter-fill'), core.usage, thresholds);
   });
+  // The kernel-wide counters of /proc/stat, where the source has them.
+  const kernel = $(card, '.cpu-kernel');
+  kernel.hidden = cpu.contextSwitchesPerSecond === undefined;
+  if (cpu.contextSwitchesPerSecond !== undefined) setText($(card, '.cpu-context-switches'), formatPerSecond(cpu.contextSwitchesPerSecond));
+  if (cpu.interruptsPerSecond !== undefined) setText($(card, '.cpu-interrupts'), formatPerSecond(cpu.interruptsPerSecond));
+  if (cpu.forksPerSecond !== undefined) setText($(card, '.cpu-forks'), formatPerSecond(cpu.forksPerSecond));
+  if (cpu.procsRunning !== undefined) setText($(card, '.cpu-procs'), `${cpu.procsRunning} · ${cpu.procsBlocked ?? '–'}`);
 }
 
 /** Logical CPUs, as hello has them, else counted from the per-core figures; 0 before either arrived. @param {Latest} latest */
@@ -182,20 +206,127 @@ export function drawDisk(card, disk, thresholds) {
   });
 }
 
-function createDeviceRow() {
+/** A table row: a row header, then `cells` data cells. @param {number} cells */
+function createRow(cells) {
   const row = document.createElement('tr');
   const name = document.createElement('th');
   name.scope = 'row';
-  row.append(name, ...Array.from({ length: 3 }, () => document.createElement('td')));
+  row.append(name, ...Array.from({ length: cells }, () => document.createElement('td')));
   return row;
 }
 
-/**
- * Where each collector's failure is shown: the disk collector reads the filesystems. A topic without a panel has no
- * place for it yet.
- * @type {Partial<Record<Topic, string>>}
- */
-const ERROR_PANELS = { cpu: '.panel-cpu', load: '.panel-load', memory: '.panel-memory', disk: '.panel-filesystems' };
+const createDeviceRow = () => createRow(3);
+
+/** Errors or drops per second in both directions; '–' where the source does not count them. @param {(number | undefined)[]} rates */
+function sumOfRates(...rates) {
+  const known = rates.filter((rate) => rate !== undefined);
+  return known.length ? known.reduce((sum, rate) => sum + rate, 0) : undefined;
+}
+
+/** A count of failures per second: red when any. @param {HTMLElement} cell @param {number | undefined} perSecond */
+function setFailureRate(cell, perSecond) {
+  setFigure(cell, perSecond === undefined ? '–' : formatPerSecond(perSecond), perSecond ? 'critical' : undefined);
+}
+
+/** @param {HTMLElement} card @param {NetworkEvent} network */
+export function drawNetwork(card, network) {
+  renderList($(card, '.interfaces tbody'), network.interfaces, (i) => i.device, () => createRow(4), (row, i) => {
+    const cells = /** @type {HTMLElement[]} */ ([...row.children]);
+    // A link that is down says so in words beside its name (and in the muted colour).
+    setFigure(cells[0], i.up === false ? `${i.device} (${i.operstate ?? 'down'})` : i.device, undefined);
+    cells[0].classList.toggle('down', i.up === false);
+    setText(cells[1], formatRate(i.receiveBytesPerSecond));
+    setText(cells[2], formatRate(i.transmitBytesPerSecond));
+    setFailureRate(cells[3], sumOfRates(i.receiveErrorsPerSecond, i.transmitErrorsPerSecond));
+    setFailureRate(cells[4], sumOfRates(i.receiveDropsPerSecond, i.transmitDropsPerSecond));
+  });
+}
+
+/** The resources PSI reports, as the pressure event names them. */
+const PRESSURE_RESOURCES = /** @type {const} */ (['cpu', 'memory', 'io', 'irq']);
+const PRESSURE_NAMES = { cpu: 'CPU', memory: 'Memory', io: 'I/O', irq: 'IRQ' };
+
+/** @param {HTMLElement} card @param {PressureEvent} pressure */
+export function drawPressure(card, pressure) {
+  const rows = PRESSURE_RESOURCES.flatMap((resource) => {
+    const shares = pressure[resource];
+    return shares ? [{ resource, some: 'some' in shares ? shares.some : undefined, full: shares.full }] : [];
+  });
+  $(card, '.pressure').hidden = rows.length === 0;
+  $(card, '.pressure-absent').hidden = rows.length > 0;
+  renderList($(card, '.pressure tbody'), rows, (r) => r.resource, () => createRow(2), (row, r) => {
+    const cells = /** @type {HTMLElement[]} */ ([...row.children]);
+    setText(cells[0], PRESSURE_NAMES[r.resource]);
+    setText(cells[1], r.some === undefined ? '–' : formatPercent(r.some));
+    setText(cells[2], r.full === undefined ? '–' : formatPercent(r.full));
+  });
+}
+
+/** States worth a word beside the totals (sleeping and idle are the normal ones). */
+const STATE_WORDS = { R: 'running', D: 'in disk sleep', Z: 'zombie', T: 'stopped' };
+
+/** A process row: its name and command line in the row header, then eight figures. */
+function createProcessRow() {
+  const row = createRow(8);
+  const [name, command] = [document.createElement('span'), document.createElement('span')];
+  name.className = 'name';
+  command.className = 'command';
+  /** @type {HTMLElement} */ (row.firstElementChild).append(name, command);
+  return row;
+}
+
+/** @param {ProcessEntry[]} processes @param {ProcessOrder} order @returns {ProcessEntry[]} */
+export function sortProcesses(processes, order) {
+  const key = order === 'cpu' ? (/** @type {ProcessEntry} */ p) => p.cpuSecondsPerSecond : (/** @type {ProcessEntry} */ p) => p.rssBytes;
+  // Ties by pid, so that equal processes keep their rows from one sample to the next.
+  return [...processes].sort((a, b) => key(b) - key(a) || a.pid - b.pid);
+}
+
+/** @param {HTMLElement} card @param {ProcessesEvent} processes @param {ProcessOrder} order */
+export function drawProcesses(card, processes, order) {
+  const [busiest] = sortProcesses(processes.top, 'cpu');
+  // Named beside the CPU figure too: the first question when a host is busy is who.
+  const busiestNote = $(card, '.cpu-busiest');
+  busiestNote.hidden = !busiest;
+  if (busiest) setText(busiestNote, `Busiest: ${busiest.name} (pid ${busiest.pid}), ${formatPercent(busiest.cpuSecondsPerSecond)} of a core`);
+  setText($(card, '.busiest'), busiest ? formatPercent(busiest.cpuSecondsPerSecond) : '–');
+  // As top(1): 100 % is one core's worth, so a process running on four cores shows 400 %.
+  setText($(card, '.busiest-caption'), busiest ? `CPU (100% = one core): ${busiest.name}, pid ${busiest.pid}, ${busiest.user}, is the busiest` : '');
+  const states = Object.entries(STATE_WORDS).flatMap(([letter, word]) => (processes.states[letter] ? [`${processes.states[letter]} ${word}`] : []));
+  setText($(card, '.process-counts'), [`${processes.total} processes, ${processes.threads} threads`, ...states].join(' · '));
+  const table = $(card, '.processes');
+  setText($(card, '.processes-caption'), `The busiest by CPU and by memory, sorted by ${order === 'cpu' ? 'CPU' : 'memory'}`);
+  for (const th of /** @type {NodeListOf<HTMLElement>} */ (table.querySelectorAll('th[data-sort]'))) {
+    if (th.dataset.sort === order) th.setAttribute('aria-sort', 'descending');
+    else th.removeAttribute('aria-sort');
+  }
+  renderList($(table, 'tbody'), sortProcesses(processes.top, order), (p) => String(p.pid), createProcessRow, (row, p) => {
+    const cells = /** @type {HTMLElement[]} */ ([...row.children]);
+    setText($(cells[0], '.name'), p.name);
+    // The command line where it says more than the name (kernel threads have none).
+    setText($(cells[0], '.command'), p.command && p.command !== p.name ? p.command : '');
+    if (cells[0].title !== (p.command || p.name)) cells[0].title = p.command || p.name;
+    setText(cells[1], String(p.pid));
+    setText(cells[2], p.user);
+    setText(cells[3], p.state);
+    setText(cells[4], formatPercent(p.cpuSecondsPerSecond));
+    setText(cells[5], formatBytes(p.rssBytes));
+    setText(cells[6], String(p.threads));
+    setText(cells[7], p.readBytesPerSecond === undefined ? '–' : formatRate(p.readBytesPerSecond));
+    setText(cells[8], p.writeBytesPerSecond === undefined ? '–' : formatRate(p.writeBytesPerSecond));
+  });
+}
+
+/** Where each collector's failure is shown: the disk collector reads the filesystems. @type {Record<Topic, string>} */
+const ERROR_PANELS = {
+  cpu: '.panel-cpu',
+  load: '.panel-load',
+  memory: '.panel-memory',
+  disk: '.panel-filesystems',
+  network: '.panel-network',
+  pressure: '.panel-pressure',
+  processes: '.panel-processes',
+};
 
 /** @param {HTMLElement} card @param {Map<Topic, { message: string, since: number }>} failures */
 export function drawCollectorErrors(card, failures) {

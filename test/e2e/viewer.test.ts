@@ -206,14 +206,15 @@ describe('the viewer in Chromium', () => {
     const agent = await startViewerAgent();
     const { page, problems } = await openViewer(`${agent.url}/`);
     await waitForSamples(page, 8);
-    expect(await page.locator('.chart').count()).toBe(4);
+    // One chart per sampled topic but processes (a list, not a line): cpu, load, memory, disk, network, pressure.
+    expect(await page.locator('.chart').count()).toBe(6);
     // A second of samples in a 5-minute window is a few pixels wide, and grows with each sample: wait until every plot
     // holds a line's worth of its series colour (an empty plot has none, so a chart that never draws fails here).
     // The fake load (0.5 and up on 2 cores) is drawn in the colour of a load below one per core.
     await untilTrue('every chart drawn in its series colour', async () => {
-      const series = await pixelsOfColour(page, ':is(.chart-cpu, .chart-memory, .chart-disk)', '--series-1');
+      const series = await pixelsOfColour(page, ':is(.chart-cpu, .chart-memory, .chart-disk, .chart-network, .chart-pressure)', '--series-1');
       const load = await pixelsOfColour(page, '.chart-load', '--ok');
-      return series.length === 3 && [...series, ...load].every((pixels) => pixels > 20);
+      return series.length === 5 && [...series, ...load].every((pixels) => pixels > 20);
     });
     expect(await host(page).locator('.chart-cpu').getAttribute('aria-label')).toMatch(/^CPU usage over the last 5 min: \d+ samples; now busy \d+\.\d%/);
     // Away from the cursor the legend shows the newest sample: the same as the big figure, read in one task.
@@ -376,16 +377,18 @@ describe('the viewer in Chromium', () => {
     await pause.click();
     await waitForSamples(page, frozen + 3, '.chart-cpu');
 
-    await page.locator('#window-select').selectOption('15');
-    await page.waitForURL((url) => url.searchParams.get('window') === '15');
-    expect(await host(page).locator('.chart-cpu').getAttribute('aria-label')).toMatch(/^CPU usage over the last 15 min: /);
+    await page.locator('#window-select').selectOption('60');
+    await page.waitForURL((url) => url.searchParams.get('window') === '60');
+    await untilTrue('the CPU chart to say its window', async () => /^CPU usage over the last 1 h: /.test((await host(page).locator('.chart-cpu').getAttribute('aria-label')) ?? ''));
   });
 
   it('turns stale when samples stop while the connection stays up, and shows the collectors failing', async () => {
     const fake = createFakeSource();
     const agent = await startViewerAgent({}, fake.source);
     const { page } = await openViewer(`${agent.url}/`);
-    for (const method of ['cpu', 'memory', 'load', 'mounts'] as const) fake.fail(method, 'hang');
+    // Every reading the agent samples hangs: no topic has a sample to send.
+    const readings = ['cpu', 'memory', 'load', 'mounts', 'network', 'pressure', 'processes'] as const;
+    for (const method of readings) fake.fail(method, 'hang');
     await waitForState(page, 'stale');
     expect(await textOf(page, '.state-detail')).toMatch(/^No data for \d+ s\./);
     // The CPU panel shows the cpu collector's failure (the load panel the load collector's).
@@ -394,7 +397,7 @@ describe('the viewer in Chromium', () => {
     await cpuError.waitFor({ state: 'visible' });
     await loadError.waitFor({ state: 'visible' });
     expect(await cpuError.textContent()).toMatch(/^couldn't collect cpu: timed out after 1000ms \(failing since \d\d:\d\d:\d\d\)\.$/);
-    for (const method of ['cpu', 'memory', 'load', 'mounts'] as const) fake.fail(method, undefined);
+    for (const method of readings) fake.fail(method, undefined);
     await waitForState(page, 'live');
     await cpuError.waitFor({ state: 'hidden' });
   });

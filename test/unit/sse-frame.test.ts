@@ -14,6 +14,7 @@ const EXAMPLES: { [T in EventType]: EventPayload<T> } = {
     bootTs: 1763900000000,
     intervals: { cpu: 1000, disk: 5000 },
     topics: ['cpu', 'disk'],
+    history: true,
   },
   cpu: {
     ts: 1763942400123,
@@ -77,7 +78,7 @@ const EXAMPLES: { [T in EventType]: EventPayload<T> } = {
 /** The exact bytes of each event type: event, id, one data line of JSON, blank line. */
 const WIRE: Record<EventType, string> = {
   hello:
-    'event: hello\nid: 7f3c2a-41\ndata: {"agent":"0.1.0","host":"web-1","boot":"7f3c2a","source":"procfs","os":{"platform":"linux","distro":"Debian GNU/Linux 12 (bookworm)","kernel":"6.1.0-18-amd64","arch":"x86_64"},"cpu":{"model":"AMD EPYC","cores":2},"bootTs":1763900000000,"intervals":{"cpu":1000,"disk":5000},"topics":["cpu","disk"]}\n\n',
+    'event: hello\nid: 7f3c2a-41\ndata: {"agent":"0.1.0","host":"web-1","boot":"7f3c2a","source":"procfs","os":{"platform":"linux","distro":"Debian GNU/Linux 12 (bookworm)","kernel":"6.1.0-18-amd64","arch":"x86_64"},"cpu":{"model":"AMD EPYC","cores":2},"bootTs":1763900000000,"intervals":{"cpu":1000,"disk":5000},"topics":["cpu","disk"],"history":true}\n\n',
   cpu: 'event: cpu\nid: 7f3c2a-41\ndata: {"ts":1763942400123,"usage":0.25,"modes":{"user":0.125,"nice":0,"system":0.0625,"idle":0.75,"iowait":0.0625,"irq":0,"softirq":0,"steal":0},"cores":[{"cpu":"0","usage":0.5}]}\n\n',
   memory:
     'event: memory\nid: 7f3c2a-41\ndata: {"ts":1763942400123,"totalBytes":8589934592,"availableBytes":5368709120,"usedBytes":3221225472,"usedRatio":0.375,"freeBytes":2147483648,"buffersBytes":268435456,"cachedBytes":1073741824,"swapTotalBytes":0,"swapFreeBytes":0,"swapUsedBytes":0}\n\n',

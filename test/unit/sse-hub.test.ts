@@ -56,6 +56,7 @@ const HELLO = {
   cpu: { model: 'm', cores: 1 },
   bootTs: 0,
   intervals: { load: 1000, memory: 1000 },
+  history: false,
 };
 const load = (ts: number): FeedItem => ({ topic: 'load', data: { ts, load1: 1, load5: 1, load15: 1 }, raw: { load1: 1, load5: 1, load15: 1 } });
 const memory = (ts: number): FeedItem => ({

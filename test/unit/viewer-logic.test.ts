@@ -6,7 +6,8 @@
  */
 import type { Filesystem } from '../../agent/events';
 import { levelOf, loadPerCore } from '../../viewer/format.js';
-import { stackColumns } from '../../viewer/history.js';
+import { createHistory, stackColumns } from '../../viewer/history.js';
+import { columnsOfEvent, columnsOfStored } from '../../viewer/history-api.js';
 import { fullestFilesystem } from '../../viewer/summary.js';
 
 describe('loadPerCore', () => {
@@ -117,5 +118,65 @@ describe('stackColumns', () => {
     const bottom = [0.5];
     stackColumns([bottom, [0.25]]);
     expect(bottom).toEqual([0.5]);
+  });
+});
+
+describe('a chart history filled from the stored history of the agent, then live', () => {
+  it('puts the stored points in front of the live ones, none twice, whichever arrives first', () => {
+    const history = createHistory();
+    // The replay ring's samples came first (12:00:10 and :11), then the stored history up to now (12:00:11).
+    history.push(1_000_010_000, { used: 5 });
+    history.push(1_000_011_000, { used: 6 });
+    history.prepend([1_000_000_000, 1_000_005_000, 1_000_010_000, 1_000_011_000], { used: [1, null, 4, 99], cached: [7, 7, 7, 7] }, [1_000_005_000]);
+    expect(history.times).toEqual([1_000_000, 1_000_005, 1_000_010, 1_000_011]);
+    expect(history.columns.get('used')).toEqual([1, null, 5, 6]);
+    // A series only the stored history has is aligned, with nothing where the live samples are.
+    expect(history.columns.get('cached')).toEqual([7, 7, null, null]);
+    expect(history.restarts).toEqual([1_000_005]);
+    // Live again after it: appended.
+    history.push(1_000_012_000, { used: 7 });
+    expect(history.columns.get('used')).toEqual([1, null, 5, 6, 7]);
+    expect(history.columns.get('cached')).toEqual([7, 7, null, null, null]);
+  });
+
+  it('adds nothing from a stored answer that holds nothing older than the page', () => {
+    const history = createHistory();
+    history.push(1_000_000_000, { used: 5 });
+    history.prepend([1_000_000_000, 1_000_001_000], { used: [1, 2] });
+    expect(history.times).toEqual([1_000_000]);
+    expect(history.columns.get('used')).toEqual([5]);
+  });
+
+  it('keeps the selected window when it is longer than an hour, and an hour when it is shorter', () => {
+    let windowMs = 5 * 60_000;
+    const history = createHistory(() => windowMs);
+    const start = 1_700_000_000_000;
+    history.push(start, { used: 1 });
+    history.push(start + 61 * 60_000 + 1000, { used: 2 });
+    expect(history.times).toEqual([(start + 61 * 60_000 + 1000) / 1000]);
+    windowMs = 24 * 3600_000;
+    history.push(start + 2 * 3600_000, { used: 3 });
+    history.push(start + 20 * 3600_000, { used: 4 });
+    expect(history.columns.get('used')).toEqual([2, 3, 4]);
+  });
+
+  it('names the same columns for a live event and for the stored series of its fields (docs/history.md paths)', () => {
+    const cpu = { ts: 1, usage: 0.5, modes: { user: 0.25, system: 0.125, idle: 0.5, iowait: 0.125 }, cores: [] };
+    expect(columnsOfEvent('cpu', cpu)).toEqual({ user: 0.25, system: 0.125, iowait: 0.125 });
+    const stored = (value: (number | null)[]) => ({ value, max: value });
+    expect(columnsOfStored('cpu', { usage: stored([0.5]), 'modes.user': stored([0.25]), 'modes.idle': stored([0.5]), 'cores[cpu0].usage': stored([1]) })).toEqual({ user: [0.25] });
+    const disk = { ts: 1, filesystems: [], devices: [{ device: 'nvme0n1', readBytesPerSecond: 512, writeBytesPerSecond: 1024, readsPerSecond: 1, writesPerSecond: 2, ioNow: 0, busyRatio: 0.1 }] };
+    expect(columnsOfEvent('disk', disk)).toEqual({ 'nvme0n1 read': 512, 'nvme0n1 write': 1024 });
+    expect(
+      columnsOfStored('disk', {
+        'devices[nvme0n1].readBytesPerSecond': stored([512, null]),
+        'devices[nvme0n1].writeBytesPerSecond': stored([1024, 3]),
+        'devices[nvme0n1].busyRatio': stored([0.1, 0.2]),
+        'filesystems[/].usedRatio': stored([0.5, 0.5]),
+      }),
+    ).toEqual({ 'nvme0n1 read': [512, null], 'nvme0n1 write': [1024, 3] });
+    const memory = { usedBytes: 3, cachedBytes: 2, swapUsedBytes: 1 };
+    expect(columnsOfEvent('memory', memory)).toEqual({ used: 3, cached: 2, 'swap used': 1 });
+    expect(columnsOfStored('load', { load1: stored([2]), load5: stored([1]), load15: stored([0.5]) })).toEqual({ '1 min': [2], '5 min': [1], '15 min': [0.5] });
   });
 });
