@@ -99,6 +99,8 @@ describe('GET /events', () => {
       bootTs: 1_700_000_000_000,
       intervals: INTERVALS,
       topics: ['load', 'memory'],
+      // history.enabled is on by default: GET /api/history answers.
+      history: true,
     });
     items.next(load(1));
     const [event] = await stream.waitFor(isEvent('load'));
