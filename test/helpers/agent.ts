@@ -1,4 +1,6 @@
 /** The real agent on 127.0.0.1 at a free port, with fast intervals and (by default) a fake source the test controls. */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startAgent, type RunningAgent } from '../../agent/agent';
 import { parseConfig } from '../../agent/config';
 import { silentLogger, type Logger } from '../../agent/logger';
@@ -24,14 +26,21 @@ const FAST = { interval: '100ms', timeout: '1s' };
 export const FAST_CONFIG = { host: '127.0.0.1', port: 0, collectors: { cpu: FAST, memory: FAST, load: FAST, disk: FAST } };
 
 const running: RunningAgent[] = [];
+let started = 0;
 
-/** Started agents are stopped by stopTestAgents(): call it in afterEach or afterAll. */
+/**
+ * Started agents are stopped by stopTestAgents(): call it in afterEach or afterAll. Each keeps its history in a file
+ * of its own (in the test file's STATE_DIRECTORY, test/setup/state-directory.ts), so that one test's samples never
+ * show up, as a restart, in the next; a test of restarts names the file.
+ */
 export async function startTestAgent(
   config: Record<string, unknown> = {},
   source: Source = createFakeSource().source,
   logger: Logger = silentLogger(),
 ): Promise<RunningAgent> {
-  const agent = await startAgent(parseConfig(merge(FAST_CONFIG, config), 'test config'), { logger, source });
+  started += 1;
+  const ownHistory = { history: { file: join(process.env.STATE_DIRECTORY ?? tmpdir(), `agent-${started}.bin`) } };
+  const agent = await startAgent(parseConfig(merge(merge(FAST_CONFIG, ownHistory), config), 'test config'), { logger, source });
   running.push(agent);
   return agent;
 }
