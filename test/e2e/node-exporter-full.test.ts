@@ -5,19 +5,15 @@
  * Every query all of whose metric families the agent serves must return a series, but for the few listed below with
  * the reason; the families the dashboard uses and hostfeed does not serve are named with theirs.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { startAgent, type RunningAgent } from '../../agent/agent';
 import { parseConfig } from '../../agent/config';
 import { silentLogger } from '../../agent/logger';
-import { freePort, startProcess, stopProcess, waitForUrl } from '../../bench/processes';
 import queries from '../fixtures/node-exporter-full/queries.json';
 import { parseExposition } from '../helpers/exposition';
 import { documented } from '../helpers/metrics-docs';
-import { PROGRAMS, requireProgram } from '../helpers/programs';
-import { HANG_GUARD_MS, until } from '../helpers/until';
+import { startPrometheus, type RunningPrometheus, type Series } from '../helpers/prometheus';
+import { until } from '../helpers/until';
 
 const JOB = 'node';
 const SCRAPE_INTERVAL_S = 1;
@@ -31,8 +27,6 @@ interface Target {
   expr: string;
   hidden: boolean;
 }
-
-type Series = { metric: Record<string, string>; value: [number, string] }[];
 
 /**
  * The families a query reads: its identifiers once strings, label matchers, ranges and grouping label lists are
@@ -127,51 +121,21 @@ const EMPTY_BY_DESIGN: { expr: string; why: string }[] = [
 ];
 
 describe('the Node Exporter Full dashboard on hostfeed', () => {
-  const prometheusPath = requireProgram(PROGRAMS.prometheus);
   let agent: RunningAgent;
-  let prometheus: { child: ChildProcess; output: () => string };
-  let api: string;
-  let dir: string;
+  let prometheus: RunningPrometheus;
 
   beforeAll(async () => {
     agent = await startAgent(parseConfig({ port: 0 }, 'e2e'), { logger: silentLogger() });
-    dir = mkdtempSync(join(tmpdir(), 'hostfeed-node-exporter-full-'));
-    const config = join(dir, 'prometheus.yml');
-    writeFileSync(
-      config,
-      [
-        `global: { scrape_interval: ${SCRAPE_INTERVAL_S}s, scrape_timeout: ${SCRAPE_INTERVAL_S}s }`,
-        'scrape_configs:',
-        `  - job_name: ${JOB}`,
-        `    static_configs: [{ targets: ['127.0.0.1:${agent.port}'] }]`,
-        '',
-      ].join('\n'),
-    );
-    const port = await freePort();
-    api = `http://127.0.0.1:${port}`;
-    prometheus = startProcess(prometheusPath, [
-      `--config.file=${config}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-    ]);
-    await waitForUrl(`${api}/-/ready`, HANG_GUARD_MS);
+    prometheus = await startPrometheus(`127.0.0.1:${agent.port}`, JOB, SCRAPE_INTERVAL_S);
   });
 
   afterAll(async () => {
-    if (prometheus) await stopProcess(prometheus.child);
+    await prometheus?.stop();
     await agent?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function query(expr: string): Promise<Series> {
-    const res = await fetch(`${api}/api/v1/query?query=${encodeURIComponent(expr)}`);
-    const body = (await res.json()) as { status: string; data: { result: Series } };
-    if (body.status !== 'success') throw new Error(`${expr}: ${JSON.stringify(body)}`);
-    return body.data.result;
-  }
-
   function withSeries(expr: string): Promise<Series> {
-    return until(`${expr} has a series (Prometheus said: ${prometheus.output().slice(-500)})`, () => query(expr), (r) => r.length > 0);
+    return until(`${expr} has a series (Prometheus said: ${prometheus.output().slice(-500)})`, () => prometheus.query(expr), (r) => r.length > 0);
   }
 
   it('every query on families hostfeed serves returns data', async () => {
@@ -228,7 +192,7 @@ describe('the Node Exporter Full dashboard on hostfeed', () => {
     await until(
       'every query on served families has a series',
       async () => {
-        const results = await Promise.all(pending.map((t) => query(t.filled)));
+        const results = await Promise.all(pending.map((t) => prometheus.query(t.filled)));
         pending = pending.filter((_, i) => results[i]!.length === 0);
         return pending.map((t) => `${t.panel}: ${t.filled}`);
       },
