@@ -2,73 +2,32 @@
  * A real Prometheus (Debian package prometheus) scraping the agent every second on loopback, with a temporary TSDB:
  * the target is up and rate(node_cpu_seconds_total[5s]) has series, i.e. the counters parse and increase.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { startAgent, type RunningAgent } from '../../agent/agent';
 import { parseConfig } from '../../agent/config';
 import { silentLogger } from '../../agent/logger';
-import { freePort, startProcess, stopProcess, waitForUrl } from '../../bench/processes';
-import { PROGRAMS, requireProgram } from '../helpers/programs';
-import { HANG_GUARD_MS } from '../helpers/until';
+import { startPrometheus, type RunningPrometheus, type Series } from '../helpers/prometheus';
 
 const DEADLINE_MS = 45_000;
 
-interface QueryResult {
-  status: string;
-  data: { result: { metric: Record<string, string>; value: [number, string] }[] };
-}
-
 describe('Prometheus scraping the agent', () => {
-  const prometheusPath = requireProgram(PROGRAMS.prometheus);
   let agent: RunningAgent;
-  let prometheus: { child: ChildProcess; output: () => string };
-  let api: string;
-  let dir: string;
+  let prometheus: RunningPrometheus;
 
   beforeAll(async () => {
     agent = await startAgent(parseConfig({ port: 0 }, 'e2e'), { logger: silentLogger() });
-    dir = mkdtempSync(join(tmpdir(), 'hostfeed-prometheus-'));
-    const config = join(dir, 'prometheus.yml');
-    writeFileSync(
-      config,
-      [
-        'global: { scrape_interval: 1s, scrape_timeout: 1s }',
-        'scrape_configs:',
-        '  - job_name: hostfeed',
-        `    static_configs: [{ targets: ['127.0.0.1:${agent.port}'] }]`,
-        '',
-      ].join('\n'),
-    );
-    const port = await freePort();
-    api = `http://127.0.0.1:${port}`;
-    prometheus = startProcess(prometheusPath, [
-      `--config.file=${config}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-    ]);
-    await waitForUrl(`${api}/-/ready`, HANG_GUARD_MS);
+    prometheus = await startPrometheus(`127.0.0.1:${agent.port}`, 'hostfeed', 1);
   });
 
   afterAll(async () => {
-    if (prometheus) await stopProcess(prometheus.child);
+    await prometheus?.stop();
     await agent?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function query(expr: string): Promise<QueryResult['data']['result']> {
-    const res = await fetch(`${api}/api/v1/query?query=${encodeURIComponent(expr)}`);
-    const body = (await res.json()) as QueryResult;
-    if (body.status !== 'success') throw new Error(`${expr}: ${JSON.stringify(body)}`);
-    return body.data.result;
-  }
-
-  async function eventually(expr: string, accept: (result: QueryResult['data']['result']) => boolean) {
+  async function eventually(expr: string, accept: (result: Series) => boolean) {
     const deadline = Date.now() + DEADLINE_MS;
-    let last: QueryResult['data']['result'] = [];
+    let last: Series = [];
     while (Date.now() < deadline) {
-      last = await query(expr);
+      last = await prometheus.query(expr);
       if (accept(last)) return last;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
