@@ -1,6 +1,8 @@
 /** Composition: config -> source -> collectors -> feed -> endpoints -> HTTP server, and the way back on stop. */
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { createAlerts } from './alerts';
+import { alertsEndpoint } from './alerts/endpoint';
 import { collectorTimeout, type Config } from './config';
 import { authEndpoint } from './auth/endpoint';
 import type { AgentContext, Endpoint } from './context';
@@ -69,6 +71,8 @@ export async function startAgent(config: Config, options: StartOptions): Promise
     boot: randomBytes(3).toString('hex'),
     logger,
     metrics: createAgentRegistry(),
+    // Before the hub: it evaluates each sample as it comes, so the alerts it changes go out with that sample.
+    alerts: createAlerts(config, feed, inventory),
   };
   // In order: hardening sees every request; /healthz answers without auth (probes), everything after it needs it.
   const endpoints: Endpoint[] = [
@@ -77,6 +81,7 @@ export async function startAgent(config: Config, options: StartOptions): Promise
     authEndpoint(context),
     metricsEndpoint(context),
     eventsEndpoint(context),
+    alertsEndpoint(context),
     viewerEndpoint(context),
   ];
   const server = createAgentServer(createApp(endpoints, logger, config.trustProxy), tls, config.server, logger);
