@@ -8,13 +8,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { startAgent, type RunningAgent } from '../../agent/agent';
 import { parseConfig } from '../../agent/config';
 import { silentLogger } from '../../agent/logger';
-import { freePort, startProcess, stopProcess, waitForUrl } from '../../bench/processes';
-import { PROGRAMS, requireProgram } from '../helpers/programs';
-import { HANG_GUARD_MS, until } from '../helpers/until';
+import { freePort } from '../../bench/processes';
+import { startPrometheus, type RunningPrometheus } from '../helpers/prometheus';
+import { until } from '../helpers/until';
 
 const JOB = 'hostfeed';
 const SEL = `job="${JOB}"`;
@@ -74,10 +73,8 @@ const comparable = (alerts: ApiAlert[]) =>
   alerts.map((alert) => JSON.stringify({ labels: alert.labels, state: alert.state, summary: alert.annotations.summary })).sort();
 
 describe("the agent's alerts and Prometheus' on the same host", () => {
-  const prometheusPath = requireProgram(PROGRAMS.prometheus);
   let agent: RunningAgent;
-  let prometheus: { child: ChildProcess; output: () => string };
-  let api: string;
+  let prometheus: RunningPrometheus;
   let dir: string;
 
   beforeAll(async () => {
@@ -122,18 +119,11 @@ describe("the agent's alerts and Prometheus' on the same host", () => {
         '',
       ].join('\n'),
     );
-    const prometheusPort = await freePort();
-    api = `http://127.0.0.1:${prometheusPort}`;
-    prometheus = startProcess(prometheusPath, [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${prometheusPort}`,
-    ]);
-    await waitForUrl(`${api}/-/ready`, HANG_GUARD_MS);
+    prometheus = await startPrometheus(join(dir, 'prometheus.yml'));
   });
 
   afterAll(async () => {
-    if (prometheus) await stopProcess(prometheus.child);
+    await prometheus?.stop();
     await agent?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -146,12 +136,12 @@ describe("the agent's alerts and Prometheus' on the same host", () => {
 
   it('name the same alerts, with the same labels, states and summaries', async () => {
     // Prometheus has evaluated the rules on enough scrapes for its rate() over 2m (two samples) when CPU fires.
-    await until('Prometheus fires NodeCPUHighUsage', () => alertsAt(`${api}/api/v1/alerts`), (alerts) => alerts.some((a) => a.labels.alertname === 'NodeCPUHighUsage'));
+    await until('Prometheus fires NodeCPUHighUsage', () => alertsAt(`${prometheus.api}/api/v1/alerts`), (alerts) => alerts.some((a) => a.labels.alertname === 'NodeCPUHighUsage'));
     // Each evaluates on its own beat (Prometheus every second, the agent at each sample): equal within a few tries.
     let last: { prometheus: string[]; agent: string[] } = { prometheus: [], agent: [] };
     await until(
       'the same alerts on both',
-      async () => (last = { prometheus: comparable(await alertsAt(`${api}/api/v1/alerts`)), agent: comparable(await alertsAt(`${agent.url}/api/alerts`)) }),
+      async () => (last = { prometheus: comparable(await alertsAt(`${prometheus.api}/api/v1/alerts`)), agent: comparable(await alertsAt(`${agent.url}/api/alerts`)) }),
       ({ prometheus: theirs, agent: ours }) => theirs.length > 0 && JSON.stringify(theirs) === JSON.stringify(ours),
     ).catch((err: Error) => {
       throw new Error(`${err.message}\nPrometheus: ${last.prometheus.join('\n')}\nagent: ${last.agent.join('\n')}`);

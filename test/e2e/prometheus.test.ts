@@ -5,13 +5,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { startAgent, type RunningAgent } from '../../agent/agent';
 import { parseConfig } from '../../agent/config';
 import { silentLogger } from '../../agent/logger';
-import { freePort, startProcess, stopProcess, waitForUrl } from '../../bench/processes';
-import { PROGRAMS, requireProgram } from '../helpers/programs';
-import { HANG_GUARD_MS } from '../helpers/until';
+import { startPrometheus, type RunningPrometheus } from '../helpers/prometheus';
 
 const DEADLINE_MS = 45_000;
 
@@ -21,9 +18,8 @@ interface QueryResult {
 }
 
 describe('Prometheus scraping the agent', () => {
-  const prometheusPath = requireProgram(PROGRAMS.prometheus);
   let agent: RunningAgent;
-  let prometheus: { child: ChildProcess; output: () => string };
+  let prometheus: RunningPrometheus;
   let api: string;
   let dir: string;
 
@@ -41,18 +37,12 @@ describe('Prometheus scraping the agent', () => {
         '',
       ].join('\n'),
     );
-    const port = await freePort();
-    api = `http://127.0.0.1:${port}`;
-    prometheus = startProcess(prometheusPath, [
-      `--config.file=${config}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-    ]);
-    await waitForUrl(`${api}/-/ready`, HANG_GUARD_MS);
+    prometheus = await startPrometheus(config);
+    api = prometheus.api;
   });
 
   afterAll(async () => {
-    if (prometheus) await stopProcess(prometheus.child);
+    await prometheus?.stop();
     await agent?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
