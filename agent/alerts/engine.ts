@@ -97,10 +97,11 @@ export function createAlertEngine(rules: readonly Rule[], items$: Observable<Fee
     }
   };
 
-  const byTopic = (item: FeedItem) => rules.filter((rule) => rule.topic === item.topic);
+  const byTopic = new Map<string, Rule[]>();
+  for (const rule of rules) byTopic.set(rule.topic, [...(byTopic.get(rule.topic) ?? []), rule]);
   const subscription: Subscription = items$.subscribe({
     next: (item) => {
-      for (const rule of byTopic(item)) evaluate(rule, item);
+      for (const rule of byTopic.get(item.topic) ?? []) evaluate(rule, item);
     },
     complete: () => out$.complete(),
   });
