@@ -1,6 +1,8 @@
 /** Composition: config -> source -> collectors -> feed -> endpoints -> HTTP server, and the way back on stop. */
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { createAlerts } from './alerts';
+import { alertsEndpoint } from './alerts/endpoint';
 import { collectorTimeout, type Config } from './config';
 import { authEndpoint } from './auth/endpoint';
 import type { AgentContext, Endpoint } from './context';
@@ -74,6 +76,8 @@ export async function startAgent(config: Config, options: StartOptions): Promise
     boot: randomBytes(3).toString('hex'),
     logger,
     metrics: createAgentRegistry(),
+    // Before the hub: it evaluates each sample as it comes, so the alerts it changes go out with that sample.
+    alerts: createAlerts(config, feed, inventory),
   };
   // Read before the first sample, which it records.
   const history = config.history.enabled
@@ -88,6 +92,7 @@ export async function startAgent(config: Config, options: StartOptions): Promise
     metricsEndpoint(context),
     eventsEndpoint(context),
     ...(history ? [historyEndpoint(context, history)] : []),
+    alertsEndpoint(context),
     viewerEndpoint(context),
   ];
   const server = createAgentServer(createApp(endpoints, logger, config.trustProxy), tls, config.server, logger);

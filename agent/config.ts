@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import express from 'express';
 import { z } from 'zod';
+import { alertsConfigSchema } from './alerts/config';
 import { authConfigSchema } from './auth/schema';
 import { durationSchema } from './duration';
 import { TOPICS, type Topic } from './events';
@@ -189,6 +190,8 @@ export const configSchema = z.strictObject({
       credentials: z.boolean().default(false),
     })
     .prefault({}),
+  /** The node-mixin's alerts and custom threshold rules, evaluated at each sample: see agent/alerts/config.ts. */
+  alerts: alertsConfigSchema,
   /** Off by default: see agent/auth/schema.ts. */
   auth: authConfigSchema,
   /** Absent: plain http. */

@@ -1,4 +1,5 @@
 import type { Router } from 'express';
+import type { AlertEngine } from './alerts/engine';
 import type { Registry } from 'prom-client';
 import type { Config } from './config';
 import type { Feed } from './feed';
@@ -18,6 +19,8 @@ export interface AgentContext {
   logger: Logger;
   /** The agent's prom-client registry: register extra metrics here (see agent/metrics/registry.ts); /metrics serves them. */
   metrics?: Registry;
+  /** The alert engine, absent when alerts.enabled is false. */
+  alerts?: AlertEngine;
 }
 
 /** One part of the HTTP surface: an express router and what to end when the agent stops. */

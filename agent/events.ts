@@ -3,7 +3,7 @@
  * The TypeScript types, the JSON Schema served at /api/schema and the README's tables all come from here.
  * Units as Prometheus has them: bytes, seconds, ratios 0..1; `ts` is the sample time in ms since the Unix epoch.
  *
- * Event ids (`id:` on every event) are `<boot>-<seq>`: `seq` counts the agent's sample and collector-error events,
+ * Event ids (`id:` on every event) are `<boot>-<seq>`: `seq` counts the agent's sample, collector-error and alert events,
  * one sequence for all topics from 1 at each agent start, so a client of every topic sees consecutive numbers.
  * hello, reset and busy belong to one connection and take no number of their own: their id is the connection's
  * resume point, the last event of the sequence the client is up to date with (the Last-Event-ID it resumed from,
@@ -17,6 +17,11 @@ import { historyAnswerSchema } from './history-contract';
 export const TOPICS = ['cpu', 'memory', 'disk', 'load', 'network', 'pressure', 'processes'] as const;
 export const topicSchema = z.enum(TOPICS);
 export type Topic = z.infer<typeof topicSchema>;
+
+/** What `?topics=` takes: the kinds of sample and `alert`, the alert engine's state changes (no collector). */
+export const STREAM_TOPICS = [...TOPICS, 'alert'] as const;
+export const streamTopicSchema = z.enum(STREAM_TOPICS);
+export type StreamTopic = z.infer<typeof streamTopicSchema>;
 
 /** The CPU modes of /proc/stat that node_exporter exports in node_cpu_seconds_total. */
 export const CPU_MODES = ['user', 'nice', 'system', 'idle', 'iowait', 'irq', 'softirq', 'steal'] as const;
@@ -173,6 +178,26 @@ export const processesEventSchema = z
   })
   .describe('The processes: counts by state, and the top consumers of CPU and memory');
 
+export const ALERT_STATES = ['pending', 'firing', 'resolved', 'inactive'] as const;
+
+export const alertEventSchema = z
+  .strictObject({
+    ts: ts.describe('The sample time at which the state changed (rules are evaluated at each sample of their topic)'),
+    name: z.string().describe('alertname: a node-mixin rule or an alerts.custom one'),
+    state: z
+      .enum(ALERT_STATES)
+      .describe('pending: matching for less than its `for`; firing; resolved: a firing alert that stopped matching; inactive: a pending one that stopped matching before it fired (Prometheus drops it unresolved)'),
+    severity: z.string().describe('info, warning or critical'),
+    labels: z.record(z.string(), z.string()).describe("Every label, as Prometheus' ALERTS has them: alertname, severity, instance and the series' own (device, mountpoint, fstype, ...)"),
+    summary: z.string(),
+    description: z.string(),
+    value: z.number().describe("The rule's expression's value at the change, in the mixin's units (percent where it says %)"),
+    activeAt: ts.describe('When it started matching'),
+    firedAt: ts.optional().describe('When it started firing'),
+    resolvedAt: ts.optional().describe('When it stopped matching (resolved and inactive)'),
+  })
+  .describe('An alert changed state; a new client gets every pending and firing alert at once');
+
 export const collectorErrorEventSchema = z
   .strictObject({
     ts,
@@ -197,7 +222,7 @@ export const helloEventSchema = z
     cpu: z.strictObject({ model: z.string(), cores: z.number().int().nonnegative() }),
     bootTs: ts.describe('Host boot time, ms since the Unix epoch'),
     intervals: z.partialRecord(topicSchema, z.number().int().positive()).describe('Sampling interval of each enabled topic, ms'),
-    topics: z.array(topicSchema).describe('The topics this connection receives'),
+    topics: z.array(streamTopicSchema).describe('The topics this connection receives'),
     history: z.boolean().describe('Whether GET /api/history answers the stored history of this agent (history.enabled)'),
   })
   .describe('First event of every connection');
@@ -224,6 +249,7 @@ export const eventSchemas = {
   pressure: pressureEventSchema,
   processes: processesEventSchema,
   'collector-error': collectorErrorEventSchema,
+  alert: alertEventSchema,
   reset: resetEventSchema,
   busy: busyEventSchema,
 } as const;
@@ -242,6 +268,7 @@ export type ProcessEntry = z.infer<typeof processSchema>;
 export type Filesystem = z.infer<typeof filesystemSchema>;
 export type DiskDevice = z.infer<typeof diskDeviceSchema>;
 export type CollectorErrorEvent = EventPayload<'collector-error'>;
+export type AlertEvent = EventPayload<'alert'>;
 export type HelloEvent = EventPayload<'hello'>;
 export type ResetEvent = EventPayload<'reset'>;
 export type BusyEvent = EventPayload<'busy'>;

@@ -27,7 +27,7 @@
 /** Sample event types: their arrival is what "live" means. */
 const SAMPLE_TYPES = new Set(['cpu', 'memory', 'disk', 'load', 'network', 'pressure', 'processes']);
 /** The events numbered in the sequence; hello, reset and busy belong to one connection. */
-const SEQUENCED_TYPES = new Set([...SAMPLE_TYPES, 'collector-error']);
+const SEQUENCED_TYPES = new Set([...SAMPLE_TYPES, 'collector-error', 'alert']);
 /** No sample for this many intervals: stale. */
 const STALE_INTERVALS = 3;
 /** No event at all for this many intervals (at least WATCHDOG_MIN_MS): the connection is presumed dead. */

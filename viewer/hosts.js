@@ -306,6 +306,8 @@ export function createHostView({ id, base, ringSize, thresholds, windowMs, reque
         collectorErrors.delete('processes');
         changed();
       },
+      // Listened to so that its ids keep the sequence (an unheard event counts as missed); the alert strip is the viewer's own work.
+      alert() {},
       'collector-error'(data) {
         // The text stays the same while the failure does, so screen readers announce it once.
         collectorErrors.set(data.collector, { message: data.message, since: collectorErrors.get(data.collector)?.since ?? data.ts });

@@ -3,10 +3,11 @@
  * (the JSON Schema of every event, generated from agent/events.ts), with CORS from config.cors.
  */
 import { Router, type Request, type Response } from 'express';
+import { merge, NEVER } from 'rxjs';
 import type { Config } from '../config';
 import type { AgentContext, Endpoint } from '../context';
 import { corsHandler } from '../cors';
-import { eventsJsonSchema } from '../events';
+import { eventsJsonSchema, type StreamTopic } from '../events';
 import { clientAddress, createStreamAdmission, type Refusal } from './admission';
 import { retryFrame } from './frame';
 import { createHub, type HubStats } from './hub';
@@ -52,11 +53,13 @@ const LIMIT_REACHED: Record<Refusal, (sse: Config['sse']) => string> = {
   per_address: (sse) => `at the limit of ${sse.maxClientsPerAddress} SSE clients from one address`,
 };
 
-export function eventsEndpoint({ config, feed, boot, version, source, inventory, logger, metrics }: AgentContext): EventsEndpoint {
+export function eventsEndpoint({ config, feed, boot, version, source, inventory, logger, metrics, alerts }: AgentContext): EventsEndpoint {
+  // The alert topic is no collector: its events come from the alert engine, and nothing samples for it.
+  const streamTopics: StreamTopic[] = alerts ? [...feed.topics, 'alert'] : [...feed.topics];
   const hub = createHub({
     boot,
-    items$: feed.items$,
-    live: (topic) => feed.live(topic),
+    items$: alerts ? merge(feed.items$, alerts.items$) : feed.items$,
+    live: (topic) => (topic === 'alert' ? NEVER : feed.live(topic)),
     checkEvents: process.env.NODE_ENV === 'test' || logger.isLevelEnabled('debug'),
     hello: {
       agent: version,
@@ -81,7 +84,7 @@ export function eventsEndpoint({ config, feed, boot, version, source, inventory,
   if (allowCors) router.use(['/events', '/api'], allowCors);
 
   router.get('/events', (req, res) => {
-    const query = parseFeedQuery(searchOf(req), feed.topics, ['topics', 'lastEventId']);
+    const query = parseFeedQuery(searchOf(req), streamTopics, ['topics', 'lastEventId']);
     const resume = resumeRequest(req.get('Last-Event-ID'), query.lastEventId);
     const state = hub.admission();
     if (state === 'closed') {
@@ -121,7 +124,7 @@ export function eventsEndpoint({ config, feed, boot, version, source, inventory,
   });
 
   router.get('/api/schema', (req, res) => {
-    parseFeedQuery(searchOf(req), feed.topics, []);
+    parseFeedQuery(searchOf(req), streamTopics, []);
     res.set('Cache-Control', 'no-cache').json(schema);
   });
 

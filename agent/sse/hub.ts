@@ -10,7 +10,8 @@
 import type { ServerResponse } from 'node:http';
 import { interval, Subscription, type Observable } from 'rxjs';
 import type { Config } from '../config';
-import { eventSchemas, type HelloEvent, type ResetEvent, type Snapshot, type Topic } from '../events';
+import type { AlertItem } from '../alerts/engine';
+import { eventSchemas, type HelloEvent, type ResetEvent, type Snapshot, type StreamTopic, type Topic } from '../events';
 import type { Logger } from '../logger';
 import type { FeedItem } from '../samples';
 import { commentFrame, eventFrame, retryFrame } from './frame';
@@ -22,9 +23,10 @@ import { clientWire, frameOf, type ClientWire, type Frame } from './wire';
 
 export interface HubOptions {
   boot: string;
-  items$: Observable<FeedItem>;
-  /** Live sampling of a topic, for as long as it is subscribed (Feed.live). */
-  live(topic: Topic): Observable<never>;
+  /** The feed's items, and the alert engine's when alerts are on. */
+  items$: Observable<FeedItem | AlertItem>;
+  /** Live sampling of a topic, for as long as it is subscribed (Feed.live; nothing for alert). */
+  live(topic: StreamTopic): Observable<never>;
   /**
    * Check every event against the contract before sending it. The types already guarantee the shape; the check,
    * about a tenth of an idle agent's CPU, runs in tests and at log level debug.
@@ -59,7 +61,7 @@ export interface Hub {
    * Starts the stream of a response whose SSE headers are out (its transfer coding is then known): hello, the missed
    * or latest events, then live ones.
    */
-  stream(res: ServerResponse, topics: readonly Topic[], resume: ResumeRequest): void;
+  stream(res: ServerResponse, topics: readonly StreamTopic[], resume: ResumeRequest): void;
   /** For a client refused a stream (./admission.ts): how long it should wait, and the whole stream telling it so. */
   refuse(resume: ResumeRequest): { retryMs: number; body: Buffer };
   snapshot(topics: readonly Topic[]): Snapshot;
@@ -71,7 +73,7 @@ export interface Hub {
 interface Client extends BacklogWatch {
   res: ServerResponse;
   wire: ClientWire;
-  topics: ReadonlySet<Topic>;
+  topics: ReadonlySet<StreamTopic>;
 }
 
 const HEARTBEAT = frameOf(commentFrame('heartbeat'));
@@ -80,7 +82,7 @@ export function createHub({ boot, items$, live, checkEvents, hello, sse, logger 
   const ring = createReplayRing(sse.replay);
   const retry = retryFrame(sse.retry);
   const clients = new Map<ServerResponse, Client>();
-  const clientsByTopic = new Map<Topic, Set<Client>>();
+  const clientsByTopic = new Map<StreamTopic, Set<Client>>();
   const latest = createLatestEvents();
   const counts = { eventsPublished: 0, eventsSent: 0, eventsInvalid: 0 };
   const cuts: Record<CutReason, number> = { slow: 0, stall: 0 };
@@ -89,7 +91,7 @@ export function createHub({ boot, items$, live, checkEvents, hello, sse, logger 
   const idAt = (seq: number) => formatEventId({ boot, seq });
 
   /** Live sampling of each topic some client takes, and the heartbeats while any client is connected. */
-  const watching = new Map<Topic, Subscription>();
+  const watching = new Map<StreamTopic, Subscription>();
   let heartbeats: Subscription | undefined;
 
   const add = (client: Client) => {
@@ -141,7 +143,7 @@ export function createHub({ boot, items$, live, checkEvents, hello, sse, logger 
     return true;
   };
 
-  const publish = (item: FeedItem) => {
+  const publish = (item: FeedItem | AlertItem) => {
     const checked = checkEvents ? eventSchemas[item.topic].safeParse(item.data) : undefined;
     if (checked && !checked.success) {
       counts.eventsInvalid += 1;
@@ -159,7 +161,7 @@ export function createHub({ boot, items$, live, checkEvents, hello, sse, logger 
   };
 
   /** Where a connection starts: its resume point, a reset when it asked for what cannot be replayed, and the events. */
-  const startOf = (resume: ResumeRequest, topics: ReadonlySet<Topic>): { point: number; reset?: ResetEvent['reason']; entries: RingEntry[] } => {
+  const startOf = (resume: ResumeRequest, topics: ReadonlySet<StreamTopic>): { point: number; reset?: ResetEvent['reason']; entries: RingEntry[] } => {
     // The latest events are no newer than ring.lastSeq, and nothing of their topics is newer than them.
     const afresh = (reset?: ResetEvent['reason']) => ({ point: ring.lastSeq, reset, entries: latest.entries(topics) });
     if (resume.kind === 'fresh') return afresh();

@@ -1,16 +1,18 @@
 /**
  * The newest event of each topic, as a new client and GET /api/snapshot get them: the newest sample, and the
- * collector's newest failure when it is newer than that sample (the collector is failing now).
+ * collector's newest failure when it is newer than that sample (the collector is failing now). Of the alert topic,
+ * the newest event of each alert that is pending or firing.
  */
-import type { CollectorErrorEvent, Snapshot, Topic, TopicPayload } from '../events';
+import type { AlertItem } from '../alerts/engine';
+import type { CollectorErrorEvent, Snapshot, StreamTopic, Topic, TopicPayload } from '../events';
 import type { FeedItem } from '../samples';
 import type { RingEntry } from './ring';
 
 export interface LatestEvents {
   /** Notes an event as published, `entry` being its ring entry. */
-  record(entry: RingEntry, item: FeedItem): void;
+  record(entry: RingEntry, item: FeedItem | AlertItem): void;
   /** The ring entries of the topics' newest events, oldest first; nothing of these topics is newer. */
-  entries(topics: Iterable<Topic>): RingEntry[];
+  entries(topics: Iterable<StreamTopic>): RingEntry[];
   /** Their payloads, for the snapshot. */
   payloads(topics: readonly Topic[]): Pick<Snapshot, 'latest' | 'failing'>;
 }
@@ -23,6 +25,8 @@ interface Latest<T> {
 export function createLatestEvents(): LatestEvents {
   const samples = new Map<Topic, Latest<TopicPayload<Topic>>>();
   const failures = new Map<Topic, Latest<CollectorErrorEvent>>();
+  /** By the alert's labels (alertname and severity among them); resolved and inactive ones leave. */
+  const alerts = new Map<string, RingEntry>();
 
   const currentFailure = (topic: Topic) => {
     const failure = failures.get(topic);
@@ -33,12 +37,16 @@ export function createLatestEvents(): LatestEvents {
 
   return {
     record(entry, item) {
-      if (item.topic === 'collector-error') failures.set(entry.topic, { entry, data: item.data });
-      else samples.set(entry.topic, { entry, data: item.data });
+      if (item.topic === 'alert') {
+        const key = JSON.stringify(item.data.labels);
+        if (item.data.state === 'pending' || item.data.state === 'firing') alerts.set(key, entry);
+        else alerts.delete(key);
+      } else if (item.topic === 'collector-error') failures.set(item.data.collector, { entry, data: item.data });
+      else samples.set(item.topic, { entry, data: item.data });
     },
     entries: (topics) =>
       [...topics]
-        .flatMap((topic) => [samples.get(topic)?.entry, currentFailure(topic)?.entry])
+        .flatMap((topic) => (topic === 'alert' ? [...alerts.values()] : [samples.get(topic)?.entry, currentFailure(topic)?.entry]))
         .filter((entry): entry is RingEntry => entry !== undefined)
         .sort((a, b) => a.seq - b.seq),
     payloads: (topics) => ({

@@ -2,7 +2,7 @@
  * The query strings of /events and /api/snapshot, read strictly: an unknown key, a repeated key, an unknown or
  * disabled topic or a malformed lastEventId is a 400 whose message names it, never silently ignored.
  */
-import { TOPICS, type Topic } from '../events';
+import { STREAM_TOPICS, type StreamTopic } from '../events';
 import { parseEventId, type EventId } from './ids';
 
 /** Carries its status to the app's error handler, which answers `{"error": message}`. */
@@ -14,9 +14,9 @@ export class QueryError extends Error {
   }
 }
 
-export interface FeedQuery {
+export interface FeedQuery<T extends StreamTopic = StreamTopic> {
   /** Deduplicated, in the order asked; every enabled topic when the query has none. */
-  topics: Topic[];
+  topics: T[];
   lastEventId?: EventId;
 }
 
@@ -29,13 +29,13 @@ export function quote(value: string): string {
 }
 
 /** A `topics=` value: every name known and enabled, deduplicated, in the order asked. */
-export function parseTopics(value: string, enabled: readonly Topic[]): Topic[] {
-  const topics = new Set<Topic>();
+export function parseTopics<T extends StreamTopic>(value: string, enabled: readonly T[]): T[] {
+  const topics = new Set<T>();
   for (const name of value.split(',')) {
-    if (!(TOPICS as readonly string[]).includes(name)) {
-      throw new QueryError(`topics: unknown topic ${quote(name)}; expected a comma-separated list of ${TOPICS.join(', ')}`);
+    if (!(STREAM_TOPICS as readonly string[]).includes(name)) {
+      throw new QueryError(`topics: unknown topic ${quote(name)}; expected a comma-separated list of ${STREAM_TOPICS.join(', ')}`);
     }
-    const topic = name as Topic;
+    const topic = name as T;
     if (!enabled.includes(topic)) throw new QueryError(`topics: ${quote(name)} is not enabled on this agent; enabled: ${enabled.join(', ')}`);
     topics.add(topic);
   }
@@ -43,7 +43,7 @@ export function parseTopics(value: string, enabled: readonly Topic[]): Topic[] {
 }
 
 /** `search` is the raw query string, with or without its "?"; `keys` are the ones this endpoint takes. */
-export function parseFeedQuery(search: string, enabled: readonly Topic[], keys: readonly Key[]): FeedQuery {
+export function parseFeedQuery<T extends StreamTopic>(search: string, enabled: readonly T[], keys: readonly Key[]): FeedQuery<T> {
   const params = new URLSearchParams(search);
   for (const key of new Set(params.keys())) {
     if (!(keys as readonly string[]).includes(key)) {
@@ -51,7 +51,7 @@ export function parseFeedQuery(search: string, enabled: readonly Topic[], keys: 
     }
     if (params.getAll(key).length > 1) throw new QueryError(`${key}: given more than once`);
   }
-  const query: FeedQuery = { topics: [...enabled] };
+  const query: FeedQuery<T> = { topics: [...enabled] };
   const topics = params.get('topics');
   if (topics !== null) query.topics = parseTopics(topics, enabled);
   const lastEventId = params.get('lastEventId');

@@ -1,10 +1,10 @@
 /** The last N events as framed, for Last-Event-ID replay: the same Buffers that went to the live clients. */
-import type { Topic } from '../events';
+import type { StreamTopic } from '../events';
 
 export interface RingEntry {
   seq: number;
   /** The topic the event belongs to (a collector-error's collector). */
-  topic: Topic;
+  topic: StreamTopic;
   frame: Buffer;
 }
 
@@ -21,7 +21,7 @@ export interface ReplayRing {
   readonly lastSeq: number;
   /** Adds the next event (seq lastSeq + 1), dropping the oldest when full. */
   push(entry: RingEntry): void;
-  since(seq: number, topics: ReadonlySet<Topic>): Missed;
+  since(seq: number, topics: ReadonlySet<StreamTopic>): Missed;
 }
 
 export function createReplayRing(capacity: number): ReplayRing {

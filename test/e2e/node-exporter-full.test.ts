@@ -12,7 +12,7 @@ import { silentLogger } from '../../agent/logger';
 import queries from '../fixtures/node-exporter-full/queries.json';
 import { parseExposition } from '../helpers/exposition';
 import { documented } from '../helpers/metrics-docs';
-import { startPrometheus, type RunningPrometheus, type Series } from '../helpers/prometheus';
+import { startScrapingPrometheus, type RunningPrometheus, type Series } from '../helpers/prometheus';
 import { until } from '../helpers/until';
 
 const JOB = 'node';
@@ -127,7 +127,7 @@ describe('the Node Exporter Full dashboard on hostfeed', () => {
 
   beforeAll(async () => {
     agent = await startAgent(parseConfig({ port: 0 }, 'e2e'), { logger: silentLogger() });
-    prometheus = await startPrometheus(`127.0.0.1:${agent.port}`, JOB, SCRAPE_INTERVAL_S);
+    prometheus = await startScrapingPrometheus(`127.0.0.1:${agent.port}`, JOB, SCRAPE_INTERVAL_S);
   });
 
   afterAll(async () => {

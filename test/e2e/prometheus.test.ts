@@ -5,7 +5,7 @@
 import { startAgent, type RunningAgent } from '../../agent/agent';
 import { parseConfig } from '../../agent/config';
 import { silentLogger } from '../../agent/logger';
-import { startPrometheus, type RunningPrometheus, type Series } from '../helpers/prometheus';
+import { startScrapingPrometheus, type RunningPrometheus, type Series } from '../helpers/prometheus';
 
 const DEADLINE_MS = 45_000;
 
@@ -15,7 +15,7 @@ describe('Prometheus scraping the agent', () => {
 
   beforeAll(async () => {
     agent = await startAgent(parseConfig({ port: 0 }, 'e2e'), { logger: silentLogger() });
-    prometheus = await startPrometheus(`127.0.0.1:${agent.port}`, 'hostfeed', 1);
+    prometheus = await startScrapingPrometheus(`127.0.0.1:${agent.port}`, 'hostfeed', 1);
   });
 
   afterAll(async () => {

@@ -25,7 +25,7 @@ describe('GET /events', () => {
     });
     await done;
     expect(got[0].type).toBe('hello');
-    expect(got[0].data).toMatchObject({ agent: expect.any(String), host: 'fake-host', boot: agent.context.boot, source: 'procfs', topics: [...TOPICS] });
+    expect(got[0].data).toMatchObject({ agent: expect.any(String), host: 'fake-host', boot: agent.context.boot, source: 'procfs', topics: [...TOPICS, 'alert'] });
     expect(got[0].data).toMatchObject({ os: { platform: 'linux', distro: 'Test Linux 1', kernel: '6.1.0-test', arch: 'x86_64' }, bootTs: 1_700_000_000_000 });
     for (const { type, data, lastEventId } of got) {
       expect(eventSchemas[type as EventType].safeParse(data).error).toBeUndefined();
@@ -116,9 +116,9 @@ describe('GET /events', () => {
   });
 
   it.each([
-    ['topics=gpu', 'topics: unknown topic "gpu"; expected a comma-separated list of cpu, memory, disk, load, network, pressure, processes'],
-    ['topics=cpu,,load', 'topics: unknown topic ""; expected a comma-separated list of cpu, memory, disk, load, network, pressure, processes'],
-    ['topics=disk', 'topics: "disk" is not enabled on this agent; enabled: cpu, memory, load, network, pressure, processes'],
+    ['topics=gpu', 'topics: unknown topic "gpu"; expected a comma-separated list of cpu, memory, disk, load, network, pressure, processes, alert'],
+    ['topics=cpu,,load', 'topics: unknown topic ""; expected a comma-separated list of cpu, memory, disk, load, network, pressure, processes, alert'],
+    ['topics=disk', 'topics: "disk" is not enabled on this agent; enabled: cpu, memory, load, network, pressure, processes, alert'],
     ['topics=cpu&topics=load', 'topics: given more than once'],
     ['since=1', 'unknown query parameter "since"; this endpoint takes topics, lastEventId'],
     ['lastEventId=yesterday', 'lastEventId: expected an event id such as "7f3c2a-42", got "yesterday"'],
