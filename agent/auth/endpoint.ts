@@ -6,7 +6,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router, type Response } from 'express';
-import { Counter } from 'prom-client';
+import { Counter } from '../metrics/prom-client';
 import type { AgentContext, Endpoint } from '../context';
 import { bcryptCost, createBasicVerifier } from './basic';
 import { createBcryptChecker } from './bcrypt-worker';

@@ -15,7 +15,7 @@
  * Names start with `hostfeed_`; the host's own series (node_*) are built at scrape time by ./scrape.ts instead.
  * A collect() that throws costs only its own metric (logged), never the scrape.
  */
-import { Registry } from 'prom-client';
+import { Registry } from './prom-client';
 import type { Logger } from '../logger';
 import type { Family, FamilyType } from './family';
 
