@@ -8,6 +8,7 @@ import { createCollectors } from './collectors';
 import { capConnections } from './connection-cap';
 import { createFeed, type Feed } from './feed';
 import { healthEndpoint } from './health';
+import { leanPath } from './lean-path';
 import { hardeningEndpoint } from './http-hardening';
 import { createAgentServer, type AgentServer } from './http-server';
 import { probeDescriptors } from './descriptor-probe';
@@ -71,15 +72,12 @@ export async function startAgent(config: Config, options: StartOptions): Promise
     metrics: createAgentRegistry(),
   };
   // In order: hardening sees every request; /healthz answers without auth (probes), everything after it needs it.
-  const endpoints: Endpoint[] = [
-    hardeningEndpoint(context),
-    healthEndpoint(context),
-    authEndpoint(context),
-    metricsEndpoint(context),
-    eventsEndpoint(context),
-    viewerEndpoint(context),
-  ];
-  const server = createAgentServer(createApp(endpoints, logger, config.trustProxy), tls, config.server, logger);
+  const auth = authEndpoint(context);
+  const metrics = metricsEndpoint(context);
+  const endpoints: Endpoint[] = [hardeningEndpoint(context), healthEndpoint(context), auth, metrics, eventsEndpoint(context), viewerEndpoint(context)];
+  const app = createApp(endpoints, logger, config.trustProxy);
+  const listener = leanPath(app, metrics, { gate: auth.gate, trustProxy: config.trustProxy, logger });
+  const server = createAgentServer(listener, tls, config.server, logger);
   capConnections(server, config.server.maxConnections, logger, context.metrics);
   // One teardown for a failed start and for stop: nothing of the agent may outlive either.
   const release = () => {
