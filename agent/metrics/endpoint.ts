@@ -35,10 +35,10 @@ function negotiatedOnce<R extends IncomingMessage>(header: 'accept' | 'accept-en
 }
 
 /**
- * Express's negotiation (the accepts package) of a request, express's or a plain node:http one: `accepts` and
- * `acceptsEncodings` are the request's own methods on express's, its request prototype's on a plain one.
+ * Express's negotiation (the accepts package) of a request, express's or a plain node:http one (the lean path's):
+ * `accepts` and `acceptsEncodings` are the request's own methods on express's, its request prototype's on a plain one.
+ * Anything but OpenMetrics (none, *\/*, an unknown type) gets the text format, as node_exporter does.
  */
-// Anything else (none, */*, an unknown type) gets the text format, as node_exporter does.
 const prefersOpenMetrics = (req: IncomingMessage, accepts: (this: Request, types: string[]) => string | false = expressRequest.accepts) =>
   accepts.call(req as Request, [TEXT, OPENMETRICS]) === OPENMETRICS;
 const acceptsGzip = (req: IncomingMessage, acceptsEncodings: (this: Request, encoding: string) => string | false = expressRequest.acceptsEncodings) =>
