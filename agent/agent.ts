@@ -72,11 +72,12 @@ export async function startAgent(config: Config, options: StartOptions): Promise
     metrics: createAgentRegistry(),
   };
   // In order: hardening sees every request; /healthz answers without auth (probes), everything after it needs it.
+  const health = healthEndpoint(context);
   const auth = authEndpoint(context);
   const metrics = metricsEndpoint(context);
-  const endpoints: Endpoint[] = [hardeningEndpoint(context), healthEndpoint(context), auth, metrics, eventsEndpoint(context), viewerEndpoint(context)];
+  const endpoints: Endpoint[] = [hardeningEndpoint(context), health, auth, metrics, eventsEndpoint(context), viewerEndpoint(context)];
   const app = createApp(endpoints, logger, config.trustProxy);
-  const listener = leanPath(app, metrics, { gate: auth.gate, trustProxy: config.trustProxy, logger });
+  const listener = leanPath(app, { metrics, health }, { gate: auth.gate, trustProxy: config.trustProxy, logger });
   const server = createAgentServer(listener, tls, config.server, logger);
   capConnections(server, config.server.maxConnections, logger, context.metrics);
   // One teardown for a failed start and for stop: nothing of the agent may outlive either.
