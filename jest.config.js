@@ -10,6 +10,7 @@ const project = (name) => ({
   roots: [`<rootDir>/test/${name}`],
   testMatch: ['**/*.test.ts'],
   globalSetup: '<rootDir>/test/setup/debian-packages.ts',
+  setupFilesAfterEnv: ['<rootDir>/test/setup/state-directory.ts'],
   // Type-checking is `npm run typecheck` (part of `npm test`), once for the whole tree; ts-jest only transpiles.
   // The viewer's plain ES modules too, so that its pure logic (viewer/format.js, viewer/summary.js) is unit-tested in Node.
   transform: { '^.+\\.ts$|/viewer/[^/]+\\.js$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }] },

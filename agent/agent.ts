@@ -20,6 +20,9 @@ import { createSource } from './sources';
 import type { Source } from './sources/types';
 import { readTlsCredentials } from './tls';
 import { eventsEndpoint } from './sse/endpoint';
+import { historyEndpoint } from './history/endpoint';
+import { historyPath } from './history/persist';
+import { startRecorder, type HistoryRecorder } from './history/recorder';
 import { viewerEndpoint } from './viewer';
 import { version } from '../package.json';
 
@@ -30,7 +33,9 @@ export interface RunningAgent {
   server: AgentServer;
   feed: Feed;
   context: AgentContext;
-  /** Stops sampling, ends open responses and closes the server. */
+  /** The history, unless history.enabled is false. */
+  history?: HistoryRecorder;
+  /** Stops sampling, ends open responses, closes the server and writes the history file. */
   stop(): Promise<void>;
 }
 
@@ -71,11 +76,24 @@ export async function startAgent(config: Config, options: StartOptions): Promise
     logger,
     metrics: createAgentRegistry(),
   };
-  // In order: hardening sees every request; /healthz answers without auth (probes), everything after it needs it.
+  // Read before the first sample, which it records.
+  const history = config.history.enabled
+    ? startRecorder({ config: config.history, file: historyPath(config.history.file), feed, host: inventory.hostname, logger })
+    : undefined;
   const health = healthEndpoint(context);
   const auth = authEndpoint(context);
   const metrics = metricsEndpoint(context);
-  const endpoints: Endpoint[] = [hardeningEndpoint(context), health, auth, metrics, eventsEndpoint(context), viewerEndpoint(context)];
+  // In order: hardening sees every request; /healthz answers without auth (probes), everything after it needs it;
+  // history after events, whose CORS covers /api/*.
+  const endpoints: Endpoint[] = [
+    hardeningEndpoint(context),
+    health,
+    auth,
+    metrics,
+    eventsEndpoint(context),
+    ...(history ? [historyEndpoint(context, history)] : []),
+    viewerEndpoint(context),
+  ];
   const app = createApp(endpoints, logger, config.trustProxy);
   const listener = leanPath(app, { metrics, health }, { gate: auth.gate, trustProxy: config.trustProxy, logger });
   const server = createAgentServer(listener, tls, config.server, logger);
@@ -107,15 +125,19 @@ export async function startAgent(config: Config, options: StartOptions): Promise
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
-    (stopping ??= new Promise<void>((resolve) => {
-      release();
-      const cut = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
-      server.closeIdleConnections();
-      server.close(() => {
-        clearTimeout(cut);
-        resolve();
-      });
-    }));
+    (stopping ??= Promise.all([
+      new Promise<void>((resolve) => {
+        release();
+        const cut = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+        server.closeIdleConnections();
+        server.close(() => {
+          clearTimeout(cut);
+          resolve();
+        });
+      }),
+      // After release(): the last samples are in, and the timer is gone.
+      history?.write(),
+    ]).then(() => undefined));
 
-  return { url: `${tls ? 'https' : 'http'}://${urlHost(config.host)}:${port}`, port, server, feed, context, stop };
+  return { url: `${tls ? 'https' : 'http'}://${urlHost(config.host)}:${port}`, port, server, feed, context, history, stop };
 }

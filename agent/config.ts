@@ -10,6 +10,7 @@ import { durationSchema } from './duration';
 import { TOPICS, type Topic } from './events';
 import { tlsConfigSchema } from './tls';
 import { viewerAgentsSchema } from './fleet/schema';
+import { historyConfigSchema } from './history/config';
 
 /**
  * The bounds of the duration keys. A collector sampled less than hourly, a stream whose heartbeat or retry is longer
@@ -66,6 +67,11 @@ export const NODE_EXPORTER_DEFAULTS = {
   fsTypesExclude:
     '^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|erofs|sysfs|tracefs)$',
   devicesExclude: '^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$',
+  /**
+   * Upstream's --collector.netdev.device-exclude is empty and --collector.netclass.ignored-devices "^$": every
+   * interface, loopback too (Debian's package patches the first to "^lo$").
+   */
+  networkDevicesExclude: '^$',
 } as const;
 
 export const configSchema = z.strictObject({
@@ -86,6 +92,8 @@ export const configSchema = z.strictObject({
    * / read-only at /host/root and sets this to that.
    */
   rootfs: z.string({ error: 'expected an absolute path' }).startsWith('/', { error: 'expected an absolute path' }).default('/'),
+  /** Where sysfs is mounted, as node_exporter's --path.sysfs: the network collector reads class/net under it. */
+  sysfsRoot: z.string({ error: 'expected an absolute path' }).startsWith('/', { error: 'expected an absolute path' }).default('/sys'),
   collectors: z
     .strictObject({
       cpu: z.strictObject(collectorShape('1s')).prefault({}),
@@ -102,6 +110,14 @@ export const configSchema = z.strictObject({
           mountTimeout: durationSchema(MAX_SAMPLE_TIMEOUT).prefault('5s'),
         })
         .prefault({}),
+      network: z
+        .strictObject({
+          ...collectorShape('1s'),
+          /** Interfaces left out of the topic and of both the netdev and netclass families. */
+          devicesExclude: regex.default(NODE_EXPORTER_DEFAULTS.networkDevicesExclude),
+        })
+        .prefault({}),
+      pressure: z.strictObject(collectorShape('1s')).prefault({}),
     })
     .prefault({}),
   sampling: z
@@ -178,11 +194,14 @@ export const configSchema = z.strictObject({
       agents: viewerAgentsSchema.optional(),
     })
     .prefault({}),
+  /** The in-memory history of every topic, written to a file: see agent/history/config.ts and docs/history.md. */
+  history: historyConfigSchema,
 });
 
 export type Config = z.output<typeof configSchema>;
 export type CollectorConfig = Config['collectors'][Topic];
 export type DiskCollectorConfig = Config['collectors']['disk'];
+export type NetworkCollectorConfig = Config['collectors']['network'];
 
 /** A configuration that cannot be used: one line per problem, each naming the file and the key path. */
 export class ConfigError extends Error {

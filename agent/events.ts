@@ -11,9 +11,10 @@
  * gives no gap and no duplicate.
  */
 import { z } from 'zod';
+import { historyAnswerSchema } from './history-contract';
 
 /** Kinds of sample, each one SSE event type and one `?topics=` value. */
-export const TOPICS = ['cpu', 'memory', 'disk', 'load'] as const;
+export const TOPICS = ['cpu', 'memory', 'disk', 'load', 'network', 'pressure'] as const;
 export const topicSchema = z.enum(TOPICS);
 export type Topic = z.infer<typeof topicSchema>;
 
@@ -49,6 +50,11 @@ export const cpuEventSchema = z
     usage: ratio.describe('1 - idle share over the last interval, all CPUs (as the Node Exporter Full "CPU Busy" panel)'),
     modes: cpuModeRatios,
     cores: z.array(z.strictObject({ cpu: z.string(), usage: ratio })).describe('Per logical CPU, by kernel number'),
+    contextSwitchesPerSecond: perSecond.optional().describe('/proc/stat ctxt over the last interval; absent where the source has no such counter'),
+    forksPerSecond: perSecond.optional().describe('Processes and threads created (/proc/stat processes) over the last interval'),
+    interruptsPerSecond: perSecond.optional().describe('Interrupts serviced (/proc/stat intr) over the last interval'),
+    procsRunning: z.number().int().nonnegative().optional().describe('Runnable tasks at the sample (/proc/stat procs_running)'),
+    procsBlocked: z.number().int().nonnegative().optional().describe('Tasks blocked on I/O at the sample (/proc/stat procs_blocked)'),
   })
   .describe('CPU usage derived from the kernel counters between two samples');
 
@@ -105,6 +111,42 @@ export const loadEventSchema = z
   .strictObject({ ts, load1: z.number().nonnegative(), load5: z.number().nonnegative(), load15: z.number().nonnegative() })
   .describe('Load averages over 1, 5 and 15 minutes');
 
+export const networkInterfaceSchema = z.strictObject({
+  device: z.string(),
+  up: z.boolean().optional().describe("operstate is 'up' (node_network_up); absent where the source cannot tell"),
+  operstate: z.string().optional().describe('/sys/class/net/<device>/operstate: up, down, unknown (loopback), dormant, ...'),
+  speedBytesPerSecond: perSecond.optional().describe('Link speed; absent where the driver does not know it'),
+  receiveBytesPerSecond: perSecond,
+  transmitBytesPerSecond: perSecond,
+  receivePacketsPerSecond: perSecond.optional().describe('Absent where the source does not count packets'),
+  transmitPacketsPerSecond: perSecond.optional(),
+  receiveErrorsPerSecond: perSecond.optional(),
+  transmitErrorsPerSecond: perSecond.optional(),
+  receiveDropsPerSecond: perSecond.optional(),
+  transmitDropsPerSecond: perSecond.optional(),
+});
+
+export const networkEventSchema = z
+  .strictObject({
+    ts,
+    interfaces: z.array(networkInterfaceSchema).describe('Per interface rates over the last interval, in /proc/net/dev order; an interface new since the last sample comes with the next'),
+  })
+  .describe('Network traffic per interface');
+
+const someShare = ratio.describe('Share of the interval in which some tasks were stalled on the resource');
+const fullShare = ratio.describe('Share of the interval in which all non-idle tasks were stalled on it at once');
+const someAndFull = z.strictObject({ some: someShare, full: fullShare.optional() });
+
+export const pressureEventSchema = z
+  .strictObject({
+    ts,
+    cpu: someAndFull.optional().describe('CPU (full since kernel 5.13); absent where the kernel has no PSI'),
+    memory: someAndFull.optional(),
+    io: someAndFull.optional(),
+    irq: z.strictObject({ full: fullShare }).optional().describe('IRQ (kernel 6.1+, full only)'),
+  })
+  .describe('Linux pressure stall information (PSI) over the last interval; every resource is absent on kernels without PSI');
+
 export const collectorErrorEventSchema = z
   .strictObject({
     ts,
@@ -151,6 +193,8 @@ export const eventSchemas = {
   memory: memoryEventSchema,
   disk: diskEventSchema,
   load: loadEventSchema,
+  network: networkEventSchema,
+  pressure: pressureEventSchema,
   'collector-error': collectorErrorEventSchema,
   reset: resetEventSchema,
   busy: busyEventSchema,
@@ -162,6 +206,9 @@ export type CpuEvent = EventPayload<'cpu'>;
 export type MemoryEvent = EventPayload<'memory'>;
 export type DiskEvent = EventPayload<'disk'>;
 export type LoadEvent = EventPayload<'load'>;
+export type NetworkEvent = EventPayload<'network'>;
+export type NetworkInterface = z.infer<typeof networkInterfaceSchema>;
+export type PressureEvent = EventPayload<'pressure'>;
 export type Filesystem = z.infer<typeof filesystemSchema>;
 export type DiskDevice = z.infer<typeof diskDeviceSchema>;
 export type CollectorErrorEvent = EventPayload<'collector-error'>;
@@ -175,7 +222,14 @@ export const snapshotSchema = z.strictObject({
   boot: z.string(),
   id: eventIdSchema.describe('Resume point: GET /events?lastEventId=<id> continues exactly after this snapshot'),
   latest: z
-    .strictObject({ cpu: cpuEventSchema.optional(), memory: memoryEventSchema.optional(), disk: diskEventSchema.optional(), load: loadEventSchema.optional() })
+    .strictObject({
+      cpu: cpuEventSchema.optional(),
+      memory: memoryEventSchema.optional(),
+      disk: diskEventSchema.optional(),
+      load: loadEventSchema.optional(),
+      network: networkEventSchema.optional(),
+      pressure: pressureEventSchema.optional(),
+    })
     .describe('Newest sample of each topic asked for; a topic without a sample yet is absent'),
   failing: z.partialRecord(topicSchema, collectorErrorEventSchema).describe('Collectors whose newest attempt failed'),
 });
@@ -192,5 +246,7 @@ export function eventsJsonSchema(topics: readonly Topic[] = TOPICS): Record<stri
     title: 'hostfeed SSE events',
     description: 'The JSON `data` of each SSE event type of GET /events, keyed by the SSE `event:` field',
     $defs: Object.fromEntries(sent.map(([type, schema]) => [type, z.toJSONSchema(schema)])),
+    // Apart from $defs, which holds event types only: the answers of the JSON endpoints beside /events.
+    responses: { 'GET /api/history': z.toJSONSchema(historyAnswerSchema) },
   };
 }

@@ -3,13 +3,15 @@
  * raw reading it came from, so that /metrics can export the kernel's absolute counters.
  */
 import type { Topic, TopicPayload, CollectorErrorEvent } from './events';
-import type { CpuReading, DiskStatsReading, LoadReading, MemInfo, MountReading } from './sources/types';
+import type { CpuReading, DiskStatsReading, LoadReading, MemInfo, MountReading, NetworkReading, PressureReading } from './sources/types';
 
 export interface RawReadings {
   cpu: CpuReading;
   memory: MemInfo;
   disk: { mounts: MountReading[]; devices: DiskStatsReading[] | null };
   load: LoadReading;
+  network: NetworkReading;
+  pressure: PressureReading;
 }
 
 /**

@@ -10,18 +10,25 @@ import { freePort, startProcess, stopProcess, waitForUrl } from './processes';
 
 export const NODE_EXPORTER_PATH = '/usr/bin/prometheus-node-exporter';
 
-/** node_exporter's collectors for hostfeed's families: stat gives node_boot_time_seconds. */
-export const FAMILY_COLLECTORS = ['cpu', 'meminfo', 'filesystem', 'diskstats', 'loadavg', 'uname', 'stat', 'time'];
+/** node_exporter's collectors for hostfeed's families: stat gives node_boot_time_seconds and the kernel counters. */
+export const FAMILY_COLLECTORS = ['cpu', 'meminfo', 'filesystem', 'diskstats', 'loadavg', 'uname', 'stat', 'time', 'netdev', 'netclass', 'pressure'];
 
-export function nodeExporterArgs({ procfsRoot, collectors: { disk } }: Config, port: number, collectors = FAMILY_COLLECTORS): string[] {
+/**
+ * netdev reads /proc/net/dev as hostfeed does, not netlink (its default since 1.5, which sees the namespace it runs in
+ * whatever --path.procfs says); the network exclusion is both netdev's and netclass's.
+ */
+export function nodeExporterArgs({ procfsRoot, sysfsRoot, collectors: { disk, network } }: Config, port: number, collectors = FAMILY_COLLECTORS): string[] {
   return [
     `--web.listen-address=127.0.0.1:${port}`,
     `--path.procfs=${procfsRoot}`,
+    `--path.sysfs=${sysfsRoot}`,
     '--collector.disable-defaults',
     ...collectors.map((name) => `--collector.${name}`),
     `--collector.filesystem.mount-points-exclude=${disk.mountPointsExclude}`,
     `--collector.filesystem.fs-types-exclude=${disk.fsTypesExclude}`,
     `--collector.diskstats.device-exclude=${disk.devicesExclude}`,
+    ...(collectors.includes('netdev') ? ['--no-collector.netdev.netlink', `--collector.netdev.device-exclude=${network.devicesExclude}`] : []),
+    ...(collectors.includes('netclass') ? [`--collector.netclass.ignored-devices=${network.devicesExclude}`] : []),
   ];
 }
 

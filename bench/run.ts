@@ -1,11 +1,12 @@
 /**
  * npm run bench: each figure next to a peer measured in the same run. Loopback only; every process it starts is
- * ended by PID. BENCH_ONLY=overhead,rss1000,start,metrics,sse,viewer picks parts (default: all). The overhead part
+ * ended by PID. BENCH_ONLY=overhead,rss1000,start,metrics,sse,viewer,history picks parts (default: all). The overhead part
  * (issue 11's scenarios A, B, C, two repetitions) measures BENCH_SECONDS (default 180) after BENCH_WARMUP_SECONDS
  * (default 120) per repetition: about 10 minutes at the defaults. The viewer part measures 6 pages for
  * BENCH_VIEWER_SECONDS (default 20) after BENCH_VIEWER_WARMUP_SECONDS (default 10) each, against the viewer of the git
  * ref BENCH_VIEWER_BASELINE (default main; empty for none): about 4 minutes.
  */
+import { benchHistory, historyReport } from './history';
 import { benchMetricsLatency } from './metrics-latency';
 import { benchOverhead } from './overhead';
 import { MB, mark, overheadReport } from './overhead-report';
@@ -63,7 +64,11 @@ async function viewer(): Promise<void> {
   out(viewerFramesReport(await benchViewerFrames(baseline || undefined, warmup, seconds)));
 }
 
-const PARTS: Record<string, () => Promise<void>> = { overhead, rss1000, start, metrics, sse, viewer };
+async function history(): Promise<void> {
+  out(historyReport(benchHistory(), mark));
+}
+
+const PARTS: Record<string, () => Promise<void>> = { overhead, rss1000, start, metrics, sse, viewer, history };
 
 async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY?.split(',') ?? Object.keys(PARTS);

@@ -25,7 +25,7 @@
  */
 
 /** Sample event types: their arrival is what "live" means. */
-const SAMPLE_TYPES = new Set(['cpu', 'memory', 'disk', 'load']);
+const SAMPLE_TYPES = new Set(['cpu', 'memory', 'disk', 'load', 'network', 'pressure']);
 /** The events numbered in the sequence; hello, reset and busy belong to one connection. */
 const SEQUENCED_TYPES = new Set([...SAMPLE_TYPES, 'collector-error']);
 /** No sample for this many intervals: stale. */

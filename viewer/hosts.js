@@ -238,6 +238,9 @@ export function createHostView({ id, base, ringSize, thresholds, windowMs, reque
         histories.load.push(data.ts, { '1 min': data.load1, '5 min': data.load5, '15 min': data.load15 });
         changed('load');
       },
+      // No panel draws these yet: the viewer part of issue #14.
+      network() {},
+      pressure() {},
       'collector-error'(data) {
         // The text stays the same while the failure does, so screen readers announce it once.
         collectorErrors.set(data.collector, { message: data.message, since: collectorErrors.get(data.collector)?.since ?? data.ts });

@@ -190,7 +190,11 @@ function createDeviceRow() {
   return row;
 }
 
-/** Where each collector's failure is shown: the disk collector reads the filesystems. */
+/**
+ * Where each collector's failure is shown: the disk collector reads the filesystems. A topic without a panel has no
+ * place for it yet.
+ * @type {Partial<Record<Topic, string>>}
+ */
 const ERROR_PANELS = { cpu: '.panel-cpu', load: '.panel-load', memory: '.panel-memory', disk: '.panel-filesystems' };
 
 /** @param {HTMLElement} card @param {Map<Topic, { message: string, since: number }>} failures */

@@ -1,8 +1,8 @@
 import { CPU_MODES, type CpuEvent, type CpuMode } from '../events';
 import type { Reading } from '../samples';
-import type { CpuCounters, CpuReading, Source } from '../sources/types';
+import type { CpuCounters, CpuReading, KernelStat, Source } from '../sources/types';
 import type { Collector } from './types';
-import { increase, isRateBase, ratio } from './deltas';
+import { increase, isRateBase, perSecond, ratio } from './deltas';
 
 type ModeRatios = CpuEvent['modes'];
 
@@ -77,8 +77,28 @@ export function usageFromRatios(reading: Extract<CpuReading, { kind: 'ratios' }>
   };
 }
 
-export function createCpuCollector(source: Source, now: () => number = Date.now): Collector<'cpu'> {
-  let previous: { at: number; cpus: Map<string, CpuCounters> } | undefined;
+type KernelFigures = Pick<CpuEvent, 'contextSwitchesPerSecond' | 'forksPerSecond' | 'interruptsPerSecond' | 'procsRunning' | 'procsBlocked'>;
+
+/** The kernel-wide counters of /proc/stat as rates over `seconds`, and its two gauges as they are now. */
+export function kernelFigures(before: KernelStat | undefined, now: KernelStat, seconds: number): KernelFigures {
+  const gauges = { procsRunning: now.procsRunning, procsBlocked: now.procsBlocked };
+  if (!before || !(seconds > 0)) return gauges;
+  const rate = (pick: (stat: KernelStat) => number) => perSecond(increase(pick(before), pick(now)), seconds);
+  return {
+    contextSwitchesPerSecond: rate((stat) => stat.contextSwitches),
+    forksPerSecond: rate((stat) => stat.forks),
+    interruptsPerSecond: rate((stat) => stat.interrupts),
+    ...gauges,
+  };
+}
+
+/** `monotonicMs` times the interval of the kernel-wide rates (performance.now(): wall-clock steps do not bend them). */
+export function createCpuCollector(
+  source: Source,
+  now: () => number = Date.now,
+  monotonicMs: () => number = () => performance.now(),
+): Collector<'cpu'> {
+  let previous: { at: number; cpus: Map<string, CpuCounters>; stat?: KernelStat } | undefined;
 
   return {
     topic: 'cpu',
@@ -86,12 +106,14 @@ export function createCpuCollector(source: Source, now: () => number = Date.now)
       const reading = await source.cpu();
       const ts = now();
       if (reading.kind === 'ratios') return { topic: 'cpu', data: { ts, ...usageFromRatios(reading) }, raw: reading };
-      const counters: CpuReading = { kind: 'counters', cpus: clampCounters(previous?.cpus ?? new Map(), reading.cpus) };
-      const at = performance.now();
-      const base = previous && isRateBase(previous.at, at) ? previous.cpus : undefined;
-      previous = { at, cpus: new Map(counters.cpus.map((c) => [c.cpu, c])) };
+      const { stat } = reading;
+      const counters: CpuReading = { kind: 'counters', cpus: clampCounters(previous?.cpus ?? new Map(), reading.cpus), stat };
+      const at = monotonicMs();
+      const base = previous && isRateBase(previous.at, at) ? previous : undefined;
+      previous = { at, cpus: new Map(counters.cpus.map((c) => [c.cpu, c])), stat };
       if (!base) return { topic: 'cpu', raw: counters };
-      return { topic: 'cpu', data: { ts, ...usageFromCounters(base, counters.cpus) }, raw: counters };
+      const kernel = stat ? kernelFigures(base.stat, stat, (at - base.at) / 1000) : {};
+      return { topic: 'cpu', data: { ts, ...usageFromCounters(base.cpus, counters.cpus), ...kernel }, raw: counters };
     },
   };
 }

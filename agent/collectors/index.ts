@@ -7,12 +7,16 @@ import { createCpuCollector } from './cpu';
 import { createDiskCollector } from './disk';
 import { createLoadCollector } from './load';
 import { createMemoryCollector } from './memory';
+import { createNetworkCollector } from './network';
+import { createPressureCollector } from './pressure';
 
 const factories: { [T in Topic]: (source: Source, config: Config) => Collector<T> } = {
   cpu: (source) => createCpuCollector(source),
   memory: (source) => createMemoryCollector(source),
   load: (source) => createLoadCollector(source),
   disk: (source, config) => createDiskCollector(source, config.collectors.disk),
+  network: (source, config) => createNetworkCollector(source, config.collectors.network),
+  pressure: (source) => createPressureCollector(source),
 };
 
 export function createCollectors(source: Source, config: Config): Collector[] {

@@ -16,6 +16,9 @@ import type { Family } from './family';
 import { filesystemFamilies, type MountFacts } from './filesystem';
 import { loadFamilies } from './load';
 import { memoryFamilies } from './memory';
+import { networkFamilies } from './network';
+import { pressureFamilies } from './pressure';
+import { statFamilies } from './stat';
 import { readRegistry } from './registry';
 import { systemFamilies } from './system';
 
@@ -29,10 +32,12 @@ const MOUNT_FACTS: Record<SourceName, MountFacts> = {
 
 /** Adding a collector's metrics is one file in this folder and one line here. */
 const TOPIC_FAMILIES: { [T in Topic]: (raw: RawReadings[T], source: SourceName) => Family[] } = {
-  cpu: cpuFamilies,
+  cpu: (raw) => [...cpuFamilies(raw), ...statFamilies(raw)],
   memory: memoryFamilies,
   load: loadFamilies,
   disk: ({ mounts, devices }, source) => [...filesystemFamilies(mounts, MOUNT_FACTS[source]), ...diskstatsFamilies(devices)],
+  network: networkFamilies,
+  pressure: pressureFamilies,
 };
 
 /**

@@ -12,5 +12,10 @@ export async function createSource(config: Config, platform: NodeJS.Platform = p
     return createSystemInformationSource();
   }
   const { createProcfsSource } = await import('./procfs/source');
-  return createProcfsSource({ root: config.procfsRoot, rootfs: config.rootfs, mountTimeoutMs: config.collectors.disk.mountTimeout });
+  return createProcfsSource({
+    root: config.procfsRoot,
+    rootfs: config.rootfs,
+    sysfsRoot: config.sysfsRoot,
+    mountTimeoutMs: config.collectors.disk.mountTimeout,
+  });
 }

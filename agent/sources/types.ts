@@ -12,9 +12,22 @@ export interface CpuCounters {
   guestSeconds: { user: number; nice: number };
 }
 
+/** The kernel-wide lines of /proc/stat beside the CPU lines: node_exporter's stat collector. */
+export interface KernelStat {
+  /** Interrupts serviced since boot: the first field of the intr line (the sum of all). */
+  interrupts: number;
+  /** The ctxt line. */
+  contextSwitches: number;
+  /** The processes line: processes and threads created since boot. */
+  forks: number;
+  /** Gauges: runnable tasks and tasks blocked on I/O now. */
+  procsRunning: number;
+  procsBlocked: number;
+}
+
 export type CpuReading =
-  /** Absolute counters per CPU (procfs). */
-  | { kind: 'counters'; cpus: CpuCounters[] }
+  /** Absolute counters per CPU (procfs), and the kernel-wide counters read from the same /proc/stat. */
+  | { kind: 'counters'; cpus: CpuCounters[]; stat?: KernelStat }
   /** Shares of the last interval, computed by the source itself (systeminformation): no counter to export. */
   | {
       kind: 'ratios';
@@ -88,6 +101,56 @@ export interface DiskStatsReading {
   flushTimeMs?: number;
 }
 
+/** The receive columns of /proc/net/dev, in file order (the kernel's names, as node_exporter's netdev names them). */
+export const NETDEV_RECEIVE = ['bytes', 'packets', 'errs', 'drop', 'fifo', 'frame', 'compressed', 'multicast'] as const;
+/** The transmit columns. */
+export const NETDEV_TRANSMIT = ['bytes', 'packets', 'errs', 'drop', 'fifo', 'colls', 'carrier', 'compressed'] as const;
+
+/**
+ * One interface's counters since it came up. Every column with procfs; a source that has only some (systeminformation
+ * has bytes, errors and drops) leaves the others out.
+ */
+export interface NetDevReading {
+  device: string;
+  receive: Partial<Record<(typeof NETDEV_RECEIVE)[number], number>>;
+  transmit: Partial<Record<(typeof NETDEV_TRANSMIT)[number], number>>;
+}
+
+/**
+ * What /sys/class/net/<device>/ says of an interface (node_exporter's netclass): each attribute where readable (a
+ * virtual device refuses speed and duplex with EINVAL), the text trimmed.
+ */
+export interface NetClassReading {
+  device: string;
+  operstate?: string;
+  address?: string;
+  broadcast?: string;
+  duplex?: string;
+  ifalias?: string;
+  /** The IFF_* flags (the file holds them in hex). */
+  flags?: number;
+  mtu?: number;
+  /** Mbit/s as the driver reports it; -1 where the link's speed is unknown. */
+  speed?: number;
+}
+
+export interface NetworkReading {
+  devices: NetDevReading[];
+  /** null where the source has no /sys/class/net (systeminformation, a container without sysfs). */
+  classes: NetClassReading[] | null;
+}
+
+/** Totals of one /proc/pressure/<resource> file, in microseconds since boot. */
+export interface PsiTotals {
+  /** Time some tasks were stalled on the resource; absent for irq, which has only full. */
+  some?: number;
+  /** Time all non-idle tasks were stalled at once; absent for cpu on kernels before 5.13. */
+  full?: number;
+}
+
+/** Linux PSI per resource; a resource the kernel does not report (all of them without CONFIG_PSI) is absent. */
+export type PressureReading = Partial<Record<'cpu' | 'memory' | 'io' | 'irq', PsiTotals>>;
+
 /** Host facts read once at start. */
 export interface Inventory {
   hostname: string;
@@ -116,6 +179,10 @@ export interface Source {
   /** null where the source has no per-device I/O counters. */
   diskStats(): Promise<DiskStatsReading[] | null>;
   inventory(): Promise<Inventory>;
+  /** Per-interface counters, and the interface facts where the source has them. */
+  network(): Promise<NetworkReading>;
+  /** Pressure stall totals; empty where the kernel (or the OS) has none. */
+  pressure(): Promise<PressureReading>;
   /** Releases what the source keeps open (the procfs source's file descriptors); called once on agent stop. */
   close?(): void;
 }

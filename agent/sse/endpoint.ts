@@ -21,7 +21,7 @@ export interface EventsEndpoint extends Endpoint {
 }
 
 /** The raw query string: parsed here rather than by express, whose parser's settings are the app's. */
-function searchOf(req: Request): string {
+export function searchOf(req: Request): string {
   const start = req.originalUrl.indexOf('?');
   return start < 0 ? '' : req.originalUrl.slice(start + 1);
 }

@@ -23,12 +23,13 @@ export interface FeedQuery {
 type Key = keyof FeedQuery;
 
 /** A client's value in a message, bounded so a huge query does not come back whole. */
-function quote(value: string): string {
+export function quote(value: string): string {
   const text = JSON.stringify(value);
   return text.length > 64 ? `${text.slice(0, 60)}..."` : text;
 }
 
-function parseTopics(value: string, enabled: readonly Topic[]): Topic[] {
+/** A `topics=` value: every name known and enabled, deduplicated, in the order asked. */
+export function parseTopics(value: string, enabled: readonly Topic[]): Topic[] {
   const topics = new Set<Topic>();
   for (const name of value.split(',')) {
     if (!(TOPICS as readonly string[]).includes(name)) {

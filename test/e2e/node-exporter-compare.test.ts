@@ -2,7 +2,9 @@
  * The agent side by side with a real node_exporter (Debian package prometheus-node-exporter) on this host, with the
  * same collectors and exclusions, both scraped at the same moment: the families exist in both with the same type,
  * label names and HELP, and the figures agree (memory and sizes exactly, CPU within a sample interval, disk bytes within 1%).
+ * Then both on the same fixture tree, where every stat, netdev, netclass and pressure series must be equal.
  */
+import { join } from 'node:path';
 import { startAgent, type RunningAgent } from '../../agent/agent';
 import { parseConfig } from '../../agent/config';
 import { silentLogger } from '../../agent/logger';
@@ -28,6 +30,15 @@ const FAMILIES = [
   'node_disk_writes_completed_total', 'node_disk_writes_merged_total', 'node_disk_written_bytes_total', 'node_disk_write_time_seconds_total',
   'node_disk_io_now', 'node_disk_io_time_seconds_total', 'node_disk_io_time_weighted_seconds_total', 'node_uname_info',
   'node_boot_time_seconds', 'node_time_seconds',
+  'node_intr_total', 'node_context_switches_total', 'node_forks_total', 'node_procs_running', 'node_procs_blocked',
+  'node_network_receive_bytes_total', 'node_network_receive_packets_total', 'node_network_receive_errs_total', 'node_network_receive_drop_total',
+  'node_network_transmit_bytes_total', 'node_network_transmit_packets_total', 'node_network_transmit_errs_total', 'node_network_transmit_drop_total',
+  'node_network_up', 'node_network_info', 'node_network_mtu_bytes',
+];
+/** Only where the kernel has PSI (4.20+ with it on): then node_exporter has them too. */
+const PRESSURE_FAMILIES = [
+  'node_pressure_cpu_waiting_seconds_total', 'node_pressure_io_waiting_seconds_total', 'node_pressure_io_stalled_seconds_total',
+  'node_pressure_memory_waiting_seconds_total', 'node_pressure_memory_stalled_seconds_total',
 ];
 /** Only where the kernel has the columns (4.18+, 5.5+): then node_exporter has them too. */
 const DISK_FAMILIES_OF_NEWER_KERNELS = [
@@ -56,7 +67,8 @@ describe('hostfeed next to node_exporter', () => {
   let cpuDriftBound: number;
 
   beforeAll(async () => {
-    const config = parseConfig({ port: 0, collectors: { cpu: INTERVAL, memory: INTERVAL, load: INTERVAL, disk: INTERVAL } }, 'e2e');
+    const collectors = { cpu: INTERVAL, memory: INTERVAL, load: INTERVAL, disk: INTERVAL, network: INTERVAL, pressure: INTERVAL };
+    const config = parseConfig({ port: 0, collectors }, 'e2e');
     agent = await startAgent(config, { logger: silentLogger() });
     nodeExporter = await startNodeExporter(config);
     await waitForUrl(`${agent.url}/healthz`);
@@ -84,7 +96,8 @@ describe('hostfeed next to node_exporter', () => {
   };
 
   it('every family exists in both with the same type, label names and HELP', () => {
-    const expected = [...FAMILIES, ...DISK_FAMILIES_OF_NEWER_KERNELS.filter((name) => theirs.has(name))];
+    const ofThisKernel = [...DISK_FAMILIES_OF_NEWER_KERNELS, ...PRESSURE_FAMILIES].filter((name) => theirs.has(name));
+    const expected = [...FAMILIES, ...ofThisKernel];
     const differences: string[] = [];
     for (const name of expected) {
       if (olderNodeExporter && name === 'node_filesystem_mount_info') {
@@ -94,6 +107,8 @@ describe('hostfeed next to node_exporter', () => {
       const [a, b] = both(name);
       const theirLabels = labelNamesOf(b);
       if (olderNodeExporter && name.startsWith('node_filesystem_')) theirLabels.push('device_error');
+      // adminstate came with node_exporter 1.6.
+      if (name === 'node_network_info' && !theirLabels.includes('adminstate')) theirLabels.push('adminstate');
       if (a.type !== b.type) differences.push(`${name}: type ${a.type} vs ${b.type}`);
       if (a.help !== b.help) differences.push(`${name}: HELP ${JSON.stringify(a.help)} vs ${JSON.stringify(b.help)}`);
       if (labelNamesOf(a).join() !== theirLabels.sort().join()) differences.push(`${name}: labels ${labelNamesOf(a)} vs ${theirLabels}`);
@@ -143,5 +158,73 @@ describe('hostfeed next to node_exporter', () => {
         });
       }
     }
+  });
+});
+
+/**
+ * Both on the same fixture tree (test/fixtures/proc and test/fixtures/sys, captured on this VM): nothing moves, so every
+ * series of node_exporter's stat, netdev, netclass and pressure collectors that hostfeed also serves must be there with
+ * the very same labels and value.
+ */
+describe('hostfeed next to node_exporter on the fixture tree', () => {
+  requireProgram(PROGRAMS.nodeExporter);
+  const FIXTURE_COLLECTORS = ['stat', 'netdev', 'netclass', 'pressure'];
+  /** What the fixture has of those collectors: hostfeed serves each, node_exporter too. */
+  const FIXTURE_FAMILIES = [
+    'node_intr_total', 'node_context_switches_total', 'node_forks_total', 'node_procs_running', 'node_procs_blocked', 'node_boot_time_seconds',
+    'node_network_up', 'node_network_info', 'node_network_mtu_bytes', 'node_network_speed_bytes',
+    ...['bytes', 'packets', 'errs', 'drop', 'fifo', 'frame', 'compressed', 'multicast'].map((c) => `node_network_receive_${c}_total`),
+    ...['bytes', 'packets', 'errs', 'drop', 'fifo', 'colls', 'carrier', 'compressed'].map((c) => `node_network_transmit_${c}_total`),
+    'node_pressure_cpu_waiting_seconds_total', 'node_pressure_io_waiting_seconds_total', 'node_pressure_io_stalled_seconds_total',
+    'node_pressure_memory_waiting_seconds_total', 'node_pressure_memory_stalled_seconds_total',
+  ];
+  let agent: RunningAgent;
+  let nodeExporter: RunningNodeExporter;
+  let ours: Map<string, ParsedFamily>;
+  let theirs: Map<string, ParsedFamily>;
+  /** node_exporter before 1.6 has no adminstate label on node_network_info (Debian 12 ships 1.5.0). */
+  let withoutAdminstate: boolean;
+
+  beforeAll(async () => {
+    const off = { enabled: false };
+    const config = parseConfig(
+      { port: 0, procfsRoot: join(__dirname, '../fixtures/proc'), sysfsRoot: join(__dirname, '../fixtures/sys'), collectors: { memory: off, disk: off, load: off } },
+      'e2e-fixture',
+    );
+    agent = await startAgent(config, { logger: silentLogger() });
+    nodeExporter = await startNodeExporter(config, FIXTURE_COLLECTORS);
+    await waitForUrl(`${agent.url}/healthz`);
+    const [a, b] = await Promise.all([fetch(`${agent.url}/metrics`), fetch(nodeExporter.metricsUrl)]);
+    [ours, theirs] = [parseExposition(await a.text()), parseExposition(await b.text())];
+    const version = theirs.get('node_exporter_build_info')!.samples[0]!.labels.version!;
+    const [major = 0, minor = 0] = version.split('.').map(Number);
+    withoutAdminstate = major < 1 || (major === 1 && minor < 6);
+  });
+
+  afterAll(async () => {
+    await nodeExporter?.stop();
+    await agent?.stop();
+  });
+
+  /** Each series as `labels=value`, sorted: equal lists are the same series with the same values. */
+  const seriesOf = (family: ParsedFamily | undefined, dropLabels: string[] = []) =>
+    (family?.samples ?? [])
+      .map((s) => {
+        const labels = Object.entries(s.labels).filter(([name]) => !dropLabels.includes(name)).sort(([x], [y]) => (x < y ? -1 : 1));
+        return `${JSON.stringify(labels)}=${s.value}`;
+      })
+      .sort();
+
+  it.each(FIXTURE_FAMILIES)('%s: the same type, HELP, series and values', (name) => {
+    const [a, b] = [ours.get(name), theirs.get(name)];
+    expect({ name, ours: !!a, theirs: !!b }).toEqual({ name, ours: true, theirs: true });
+    expect({ type: a!.type, help: a!.help }).toEqual({ type: b!.type, help: b!.help });
+    const drop = withoutAdminstate && name === 'node_network_info' ? ['adminstate'] : [];
+    expect(seriesOf(a, drop)).toEqual(seriesOf(b));
+  });
+
+  it('serves no network, pressure or stat family that node_exporter does not', () => {
+    const ownFamilies = [...ours.keys()].filter((name) => /^node_(network|pressure|procs|intr|forks|context)_/.test(name));
+    expect(ownFamilies.filter((name) => !theirs.has(name))).toEqual([]);
   });
 });

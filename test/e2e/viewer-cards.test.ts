@@ -177,7 +177,8 @@ describe("the viewer's cards and overview rows in Chromium", () => {
     await waitForSamples(page, 4);
     // Live: the figures with a level have hues (the fake's figures include an amber filesystem), the charts too.
     expect((await levelColours(page)).filter(([, colour]) => !isGrey(colour)).length).toBeGreaterThan(3);
-    for (const pixels of await huedPixels(page, '.chart')) expect(pixels).toBeGreaterThan(20);
+    // A line grows with each sample drawn: wait until every chart holds a line's worth of hue.
+    await untilTrue('every chart in colour', async () => (await huedPixels(page, '.chart')).every((pixels) => pixels > 20));
 
     await first.stop();
     await waitForState(page, 'reconnecting');

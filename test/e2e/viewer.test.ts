@@ -207,10 +207,14 @@ describe('the viewer in Chromium', () => {
     const { page, problems } = await openViewer(`${agent.url}/`);
     await waitForSamples(page, 8);
     expect(await page.locator('.chart').count()).toBe(4);
-    // A second of samples in a 5-minute window is a few pixels wide; an empty plot has none of the series colour.
-    for (const pixels of await pixelsOfColour(page, ':is(.chart-cpu, .chart-memory, .chart-disk)', '--series-1')) expect(pixels).toBeGreaterThan(20);
+    // A second of samples in a 5-minute window is a few pixels wide, and grows with each sample: wait until every plot
+    // holds a line's worth of its series colour (an empty plot has none, so a chart that never draws fails here).
     // The fake load (0.5 and up on 2 cores) is drawn in the colour of a load below one per core.
-    expect((await pixelsOfColour(page, '.chart-load', '--ok'))[0]).toBeGreaterThan(20);
+    await untilTrue('every chart drawn in its series colour', async () => {
+      const series = await pixelsOfColour(page, ':is(.chart-cpu, .chart-memory, .chart-disk)', '--series-1');
+      const load = await pixelsOfColour(page, '.chart-load', '--ok');
+      return series.length === 3 && [...series, ...load].every((pixels) => pixels > 20);
+    });
     expect(await host(page).locator('.chart-cpu').getAttribute('aria-label')).toMatch(/^CPU usage over the last 5 min: \d+ samples; now busy \d+\.\d%/);
     // Away from the cursor the legend shows the newest sample: the same as the big figure, read in one task.
     const [figure, legend] = await host(page).evaluate((card) => [

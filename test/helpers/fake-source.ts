@@ -3,7 +3,7 @@
  * differ from one interval to the next, and any method can be made to throw or hang. For the mapping of real output, use the fixtures and the real sources instead.
  */
 import { CPU_MODES, type CpuMode } from '../../agent/events';
-import type { CpuCounters, DiskStatsReading, Inventory, MountReading, Source } from '../../agent/sources/types';
+import type { CpuCounters, DiskStatsReading, Inventory, MountReading, NetworkReading, PressureReading, Source } from '../../agent/sources/types';
 
 type SourceMethod = Exclude<keyof Source, 'name' | 'close'>;
 
@@ -78,13 +78,27 @@ function diskClockAt(reads: number): number {
   return ms;
 }
 
+/** One interface whose counters gain a different amount on each read (bytes by 1500 per packet), and PSI totals. */
+function networkAt(reads: number): NetworkReading {
+  const packets = 1000 + reads * (reads + 1) * 5;
+  const counters = { bytes: packets * 1500, packets, errs: reads, drop: 2 * reads, fifo: 0, compressed: 0 };
+  return {
+    devices: [{ device: 'eth0', receive: { ...counters, frame: 0, multicast: 0 }, transmit: { ...counters, colls: 0, carrier: 0 } }],
+    classes: [{ device: 'eth0', operstate: 'up', address: '02:00:00:00:00:01', broadcast: 'ff:ff:ff:ff:ff:ff', duplex: 'full', ifalias: '', flags: 0x1003, mtu: 1500, speed: 1000 }],
+  };
+}
+
+function pressureAt(reads: number): PressureReading {
+  return { cpu: { some: 1_000_000 + reads * 100_000, full: 0 }, memory: { some: reads * 20_000, full: reads * 10_000 }, io: { some: reads * 50_000, full: reads * 40_000 } };
+}
+
 export const FAKE_MOUNT: MountReading = {
   device: '/dev/sda1', mountpoint: '/', fstype: 'ext4', options: ['rw', 'relatime'], major: 8, minor: 1,
   stats: { sizeBytes: 100 * 2 ** 30, freeBytes: 40 * 2 ** 30, availBytes: 35 * 2 ** 30, files: 6_000_000, filesFree: 5_000_000 },
 };
 
 export function createFakeSource(): FakeSourceControls {
-  const reads = { cpu: 0, memory: 0, load: 0, mounts: 0, diskStats: 0, inventory: 0 };
+  const reads = { cpu: 0, memory: 0, load: 0, mounts: 0, diskStats: 0, inventory: 0, network: 0, pressure: 0 };
   const failures = new Map<string, string>();
   const guard = <T>(method: keyof typeof reads, value: () => T): Promise<T> => {
     reads[method] += 1;
@@ -102,6 +116,8 @@ export function createFakeSource(): FakeSourceControls {
     mounts: (include) => guard('mounts', () => [FAKE_MOUNT].filter((m) => include(m.mountpoint, m.fstype))),
     diskStats: () => guard('diskStats', () => [diskAt('sda', reads.diskStats)]),
     inventory: () => guard('inventory', () => FAKE_INVENTORY),
+    network: () => guard('network', () => networkAt(reads.network)),
+    pressure: () => guard('pressure', () => pressureAt(reads.pressure)),
   };
   return {
     source,

@@ -19,6 +19,8 @@ export interface TimerWatch {
    * cleared timer a moment later: hence noFastTimer is a condition awaited.)
    */
   fastTimersSince(since: Set<number>): number[];
+  /** Periods of every repeating timer created since `since` that is still running. */
+  repeatingSince(since: Set<number>): number[];
   /** Resolves once no timer created since `since` repeats more often than every 10 s. */
   noFastTimer(since: Set<number>): Promise<number[]>;
 }
@@ -35,11 +37,12 @@ export function watchTimers(): TimerWatch {
   });
   beforeAll(() => hook.enable());
   afterAll(() => hook.disable());
-  const fastTimersSince = (since: Set<number>) =>
-    [...live].filter(([id, timer]) => !since.has(id) && timer._repeat !== null && timer._repeat < 10_000).map(([, timer]) => timer._repeat!);
+  const repeatingSince = (since: Set<number>) => [...live].filter(([id, timer]) => !since.has(id) && timer._repeat !== null).map(([, timer]) => timer._repeat!);
+  const fastTimersSince = (since: Set<number>) => repeatingSince(since).filter((period) => period < 10_000);
   return {
     snapshot: () => new Set(live.keys()),
     fastTimersSince,
+    repeatingSince,
     noFastTimer: (since) => until('no timer repeating under 10 s', async () => fastTimersSince(since), (periods) => periods.length === 0),
   };
 }

@@ -46,13 +46,13 @@ async function healthy(agent: RunningAgent): Promise<void> {
   await untilTrue('the agent to be healthy', async () => (await get(`${agent.url}/healthz`)).status === 200);
 }
 
-const PROTECTED = ['/', '/index.html', '/app.js', '/viewer-config.json', '/vendor/uplot/uPlot.min.css', '/metrics', '/events', '/api/snapshot', '/api/schema', '/nope'];
+const PROTECTED = ['/', '/index.html', '/app.js', '/viewer-config.json', '/vendor/uplot/uPlot.min.css', '/metrics', '/events', '/api/snapshot', '/api/schema', '/api/history', '/nope'];
 
 describe('auth off (the default)', () => {
   it('lets anyone read every endpoint', async () => {
     const agent = await startTestAgent();
     await healthy(agent);
-    for (const path of ['/', '/metrics', '/api/snapshot', '/api/schema']) expect([path, (await get(`${agent.url}${path}`)).status]).toEqual([path, 200]);
+    for (const path of ['/', '/metrics', '/api/snapshot', '/api/schema', '/api/history']) expect([path, (await get(`${agent.url}${path}`)).status]).toEqual([path, 200]);
   });
 });
 

@@ -53,7 +53,8 @@ describe('the hostfeed command', () => {
   });
 
   it('answers 503 naming the collectors that cannot read the host, then "failing" once they fail health.failAfter reads', async () => {
-    // A procfs with what the start needs (stat, for the boot time) and nothing else: cpu reads, the others cannot.
+    // A procfs with what the start needs (stat, for the boot time) and nothing else: cpu reads, the others cannot but
+    // pressure, which reads a kernel without PSI (no /proc/pressure) as having nothing to say.
     const empty = mkdtempSync(join(dir, 'proc-'));
     copyFileSync(join(__dirname, '../fixtures/proc/stat'), join(empty, 'stat'));
     const broken = configFile('no-proc.json', { port: 0, procfsRoot: empty, health: { failAfter: 2 } });
@@ -64,9 +65,9 @@ describe('the hostfeed command', () => {
     };
     const first = await healthz();
     expect(first.status).toBe(503);
-    expect(first.body.missing).toEqual(expect.arrayContaining(['disk', 'load', 'memory']));
+    expect(first.body.missing).toEqual(expect.arrayContaining(['disk', 'load', 'memory', 'network']));
     // Each probe of a failing agent reads the failing collectors again in the background: no scrape is needed.
-    const failing = await until('failing', healthz, (h) => h.body.status === 'failing' && h.body.failing.length === 3);
+    const failing = await until('failing', healthz, (h) => h.body.status === 'failing' && h.body.failing.length === 4);
     expect(failing.body.missing).not.toContain('cpu');
     expect(failing.status).toBe(503);
     expect(failing.body.failing.find((f) => f.collector === 'memory')?.error).toContain(join(empty, 'meminfo'));

@@ -12,17 +12,18 @@ import { createSystemInformationSource } from '../../agent/sources/systeminforma
 import type { Source } from '../../agent/sources/types';
 
 const PROC = join(__dirname, '../fixtures/proc');
+const SYS = join(__dirname, '../fixtures/sys');
 const config = parseConfig({ procfsRoot: PROC }, 'test');
 
 const sources: [string, () => Source][] = [
-  ['procfs on the captured tree', () => createProcfsSource({ root: PROC, statfs: async () => ({ bsize: 4096, blocks: 1000, bfree: 400, bavail: 300, files: 50, ffree: 20 }) })],
+  ['procfs on the captured tree', () => createProcfsSource({ root: PROC, sysfsRoot: SYS, statfs: async () => ({ bsize: 4096, blocks: 1000, bfree: 400, bavail: 300, files: 50, ffree: 20 }) })],
   ['systeminformation on this host', () => createSystemInformationSource()],
 ];
 
 describe.each(sources)('the collectors on %s', (_name, makeSource) => {
   it('publish events the contract accepts, from the second read on', async () => {
     const collectors = createCollectors(makeSource(), config);
-    expect(collectors.map((c) => c.topic).sort()).toEqual(['cpu', 'disk', 'load', 'memory']);
+    expect(collectors.map((c) => c.topic).sort()).toEqual(['cpu', 'disk', 'load', 'memory', 'network', 'pressure']);
     for (const collector of collectors) {
       await collector.collect(); // a rate collector's first read is a baseline
       const { data } = await collector.collect();

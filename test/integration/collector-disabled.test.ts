@@ -14,7 +14,7 @@ const { open } = closeAfterEach();
 afterAll(stopTestAgents);
 
 const fake = createFakeSource();
-const ENABLED = ['cpu', 'memory', 'load'];
+const ENABLED = ['cpu', 'memory', 'load', 'network', 'pressure'];
 let url: string;
 
 beforeAll(async () => {

@@ -60,7 +60,7 @@ describe('procfs files that cannot be read', () => {
     await stream.waitFor((item) => item.kind === 'event' && item.event === 'collector-error' && /ENOENT/.test(item.data));
     expect(errorsOf(stream.events(), 'load')[0]!.message).toBe(`couldn't collect load: couldn't read ${join(root, 'loadavg')}: EISDIR`);
     expect(errorsOf(stream.events(), 'memory')[0]!.message).toBe(`couldn't collect memory: couldn't read ${join(root, 'meminfo')}: ENOENT`);
-    expect(await until('cpu and disk sampled', () => collectorSuccess(agent), (s) => s.cpu === 1 && s.disk === 1)).toEqual({ cpu: 1, memory: 0, load: 0, disk: 1 });
+    expect(await until('cpu and disk sampled', () => collectorSuccess(agent), (s) => s.cpu === 1 && s.disk === 1)).toEqual({ cpu: 1, memory: 0, load: 0, disk: 1, network: 1, pressure: 1 });
     // The failing collectors' host series are left out; the others' are served.
     expect(await samples(agent, 'node_load1')).toEqual([]);
     expect(await samples(agent, 'node_memory_MemTotal_bytes')).toEqual([]);
@@ -90,7 +90,7 @@ describe('procfs files that cannot be right', () => {
     expect(errorsOf(stream.events(), 'load')[0]!.message).toBe(
       `couldn't collect load: couldn't parse ${join(root, 'loadavg')}: negative load average (line 1 "-1.00 -1.00 -1.00 1/100 4242")`,
     );
-    expect(await until('cpu and disk sampled', () => collectorSuccess(agent), (s) => s.cpu === 1 && s.disk === 1)).toEqual({ cpu: 1, memory: 0, load: 0, disk: 1 });
+    expect(await until('cpu and disk sampled', () => collectorSuccess(agent), (s) => s.cpu === 1 && s.disk === 1)).toEqual({ cpu: 1, memory: 0, load: 0, disk: 1, network: 1, pressure: 1 });
   });
 });
 

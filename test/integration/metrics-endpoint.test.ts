@@ -105,7 +105,7 @@ describe('a scrape', () => {
       const before = { ...fake.reads };
       for (let i = 0; i < 3; i++) expect((await scrape(agent)).body.toString()).toMatch(/^node_cpu_seconds_total\{/m);
       const read = Object.fromEntries(Object.entries(fake.reads).map(([method, count]) => [method, count - before[method as keyof typeof before]]));
-      expect(read).toEqual({ cpu: 3, memory: 3, load: 3, mounts: 3, diskStats: 3, inventory: 0 });
+      expect(read).toEqual({ cpu: 3, memory: 3, load: 3, mounts: 3, diskStats: 3, inventory: 0, network: 3, pressure: 3 });
     } finally {
       await agent.stop();
     }

@@ -18,6 +18,7 @@ import { misdocumented, undocumented } from '../helpers/metrics-docs';
 import { HANG_GUARD_MS } from '../helpers/until';
 
 const PROC = join(__dirname, '../fixtures/proc');
+const SYS = join(__dirname, '../fixtures/sys');
 const TOKEN = 'the-golden-files-token';
 
 /** statfs as a fixture: the root filesystem of the capture, and a mount that refuses (EACCES). */
@@ -28,7 +29,7 @@ async function fakeStatfs(path: string): Promise<StatfsResult> {
 
 /** The fixture source, with uname fixed: the procfs source reads it from this machine's os module. */
 function fixtureSource(): Source {
-  const procfs = createProcfsSource({ root: PROC, statfs: fakeStatfs });
+  const procfs = createProcfsSource({ root: PROC, sysfsRoot: SYS, statfs: fakeStatfs });
   return {
     ...procfs,
     inventory: async () => ({
@@ -52,7 +53,7 @@ describe('/metrics on the fixture /proc tree', () => {
   beforeAll(async () => {
     // The longest sample timeout: a loaded machine must not turn a slow first sample into a collector error.
     const patient = { timeout: '10s' };
-    const collectors = { cpu: patient, memory: patient, disk: patient, load: patient };
+    const collectors = { cpu: patient, memory: patient, disk: patient, load: patient, network: patient, pressure: patient };
     const auth = { token: TOKEN };
     agent = await startAgent(parseConfig({ port: 0, host: '127.0.0.1', collectors, auth }, 'golden'), { logger: silentLogger(), source: fixtureSource() });
     await waitForUrl(`${agent.url}/healthz`, HANG_GUARD_MS);

@@ -81,6 +81,7 @@ function capturedSource(): Source {
     osInfo: async () => captured<Systeminformation.OsData>('osInfo'),
     cpu: async () => captured<Systeminformation.CpuData>('cpu'),
     time: () => captured<Systeminformation.TimeData>('time'),
+    networkStats: async () => captured<Systeminformation.NetworkStatsData[]>('networkStats'),
   } as SystemInformationApi;
   const host = captured<HostFacts>('host');
   return createSystemInformationSource({ lib, platform: host.platform, loadavg: () => captured<number[]>('loadavg'), host: () => host });

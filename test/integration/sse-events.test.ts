@@ -68,9 +68,9 @@ describe('GET /events', () => {
     const initial = rest.filter((e) => seqOf(e.id) <= helloSeq);
     const live = rest.filter((e) => seqOf(e.id) > helloSeq);
     // The latest of each topic first, oldest first, then the live ones from the next number on.
-    expect(initial.map((e) => e.event).sort()).toEqual(['cpu', 'disk', 'load', 'memory']);
+    expect(initial.map((e) => e.event).sort()).toEqual([...TOPICS].sort());
     expect(initial.map((e) => seqOf(e.id))).toEqual([...initial.map((e) => seqOf(e.id))].sort((a, b) => a - b));
-    expect(rest.slice(0, 4)).toEqual(initial);
+    expect(rest.slice(0, TOPICS.length)).toEqual(initial);
     expect(live.map((e) => seqOf(e.id))).toEqual(live.map((_, i) => helloSeq + 1 + i));
   });
 
@@ -116,9 +116,9 @@ describe('GET /events', () => {
   });
 
   it.each([
-    ['topics=gpu', 'topics: unknown topic "gpu"; expected a comma-separated list of cpu, memory, disk, load'],
-    ['topics=cpu,,load', 'topics: unknown topic ""; expected a comma-separated list of cpu, memory, disk, load'],
-    ['topics=disk', 'topics: "disk" is not enabled on this agent; enabled: cpu, memory, load'],
+    ['topics=gpu', 'topics: unknown topic "gpu"; expected a comma-separated list of cpu, memory, disk, load, network, pressure'],
+    ['topics=cpu,,load', 'topics: unknown topic ""; expected a comma-separated list of cpu, memory, disk, load, network, pressure'],
+    ['topics=disk', 'topics: "disk" is not enabled on this agent; enabled: cpu, memory, load, network, pressure'],
     ['topics=cpu&topics=load', 'topics: given more than once'],
     ['since=1', 'unknown query parameter "since"; this endpoint takes topics, lastEventId'],
     ['lastEventId=yesterday', 'lastEventId: expected an event id such as "7f3c2a-42", got "yesterday"'],
@@ -162,7 +162,7 @@ describe('GET /api/snapshot and /api/schema', () => {
     expect(res.headers.get('cache-control')).toBe('no-store');
     const snapshot = snapshotSchema.parse(await res.json());
     expect(snapshot.boot).toBe(agent.context.boot);
-    expect(Object.keys(snapshot.latest).sort()).toEqual(['cpu', 'disk', 'load', 'memory']);
+    expect(Object.keys(snapshot.latest).sort()).toEqual([...TOPICS].sort());
     expect(snapshot.failing.memory).toMatchObject({ collector: 'memory', message: "couldn't collect memory: meminfo gone" });
     expect(snapshot.failing.cpu).toBeUndefined();
 

@@ -54,7 +54,7 @@ describe('500 connects and disconnects', () => {
     const agent = await startTestAgent({ sse: { heartbeat: '50ms' }, sampling: { idleGrace: '100ms' } });
     await waitForMetrics(agent.url, (m) => m.clients === 0);
     const baseline = { feedSubscribers, timers: timers() };
-    expect(baseline.feedSubscribers).toBe(1);
+    expect(baseline.feedSubscribers).toBe(2); // the hub's and the history's
 
     for (let batch = 0; batch < 10; batch += 1) {
       await Promise.all(Array.from({ length: 50 }, (_, i) => visit(agent.url, i % 2 === 0)));

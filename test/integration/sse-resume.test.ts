@@ -2,6 +2,7 @@
 import type { Socket } from 'node:net';
 import { EventSource } from 'eventsource';
 import type { RunningAgent } from '../../agent/agent';
+import { TOPICS } from '../../agent/events';
 import { startTestAgent, stopTestAgents } from '../helpers/agent';
 import { closeAfterEach, everyTopicSeen, isEvent, seqOf, type RawStream, type ReceivedEvent } from '../helpers/sse-stream';
 
@@ -17,15 +18,15 @@ function liveSeqs(events: ReceivedEvent[]): number[] {
 const consecutive = (seqs: number[]) => seqs.every((seq, i) => i === 0 || seq === seqs[i - 1] + 1);
 
 async function expectReset(agent: RunningAgent, stream: RawStream, reason: string): Promise<void> {
-  await stream.waitFor(isEvent(), 6);
+  await stream.waitFor(isEvent(), 2 + TOPICS.length);
   const [hello, reset, ...latest] = stream.events();
   expect(hello.event).toBe('hello');
   expect(reset).toMatchObject({ event: 'reset', id: hello.id });
   expect(JSON.parse(reset.data)).toEqual({ reason, boot: agent.context.boot });
   expect(hello.id).toMatch(new RegExp(`^${agent.context.boot}-`));
   // Then the latest of each topic, each no newer than the resume point the hello gave.
-  expect(latest.slice(0, 4).map((e) => e.event).sort()).toEqual(['cpu', 'disk', 'load', 'memory']);
-  for (const event of latest.slice(0, 4)) expect(seqOf(event.id)).toBeLessThanOrEqual(seqOf(hello.id));
+  expect(latest.slice(0, TOPICS.length).map((e) => e.event).sort()).toEqual([...TOPICS].sort());
+  for (const event of latest.slice(0, TOPICS.length)) expect(seqOf(event.id)).toBeLessThanOrEqual(seqOf(hello.id));
 }
 
 describe('resuming /events', () => {
@@ -61,7 +62,7 @@ describe('resuming /events', () => {
     const es = track(new EventSource(`${agent.url}/events`));
     const received: { type: string; id: string }[] = [];
     let onReceived = () => undefined as unknown;
-    for (const type of ['hello', 'cpu', 'memory', 'disk', 'load']) {
+    for (const type of ['hello', ...TOPICS]) {
       es.addEventListener(type, (event) => {
         received.push({ type, id: event.lastEventId });
         onReceived();

@@ -4,7 +4,7 @@
  * ring and counts no gap in the agent's own numbering.
  */
 import { EventSource } from 'eventsource';
-import type { EventType } from '../../agent/events';
+import { eventSchemas, type EventType } from '../../agent/events';
 import { connectFeed } from '../../viewer/feed.js';
 import { startTestAgent, stopTestAgents } from '../helpers/agent';
 import { closeAfterEach, isEvent, seqOf } from '../helpers/sse-stream';
@@ -32,7 +32,7 @@ afterEach(async () => {
 });
 afterAll(() => delete (globalThis as { EventSource?: unknown }).EventSource);
 
-const EVENT_TYPES: EventType[] = ['hello', 'cpu', 'memory', 'disk', 'load', 'collector-error', 'reset', 'busy'];
+const EVENT_TYPES = Object.keys(eventSchemas) as EventType[];
 
 describe("the viewer's feed on a real agent", () => {
   it('backfills every cpu sample the agent sent before the page opened, then goes live with no event missed', async () => {

@@ -144,7 +144,7 @@ describe('load', () => {
 describe('collector registry', () => {
   it('one collector per enabled topic, each of its own topic', () => {
     const config = parseConfig({ collectors: { load: { enabled: false } } }, 'test');
-    expect(createCollectors(createFakeSource().source, config).map((c) => c.topic)).toEqual(['cpu', 'memory', 'disk']);
+    expect(createCollectors(createFakeSource().source, config).map((c) => c.topic)).toEqual(['cpu', 'memory', 'disk', 'network', 'pressure']);
   });
 });
 

@@ -72,7 +72,7 @@ describe('config defaults', () => {
       const expected = typeof value === 'string' && typeof actual === 'number' ? parseDuration(value) : value;
       expect([key, actual]).toEqual([key, expected]);
     }
-    expect(enabledTopics(config)).toEqual(['cpu', 'memory', 'disk', 'load']);
+    expect(enabledTopics(config)).toEqual(['cpu', 'memory', 'disk', 'load', 'network', 'pressure']);
   });
 
   it('the shipped agent.config.json is valid and matches the defaults', () => {
@@ -98,7 +98,7 @@ describe('config defaults', () => {
   });
 
   it('disabled collectors are not enabled topics', () => {
-    expect(enabledTopics(parseConfig({ collectors: { disk: { enabled: false } } }, ORIGIN))).toEqual(['cpu', 'memory', 'load']);
+    expect(enabledTopics(parseConfig({ collectors: { disk: { enabled: false } } }, ORIGIN))).toEqual(['cpu', 'memory', 'load', 'network', 'pressure']);
   });
 });
 
@@ -119,6 +119,9 @@ describe('config errors name the key path and what was expected', () => {
     ['zero replay', { sse: { replay: 0 } }, 'agent.config.json: sse.replay: expected a positive whole number of events, got 0'],
     ['warn above critical', { viewer: { warn: 0.95, critical: 0.9 } }, 'agent.config.json: viewer.warn: expected at most viewer.critical (0.9), got 0.95'],
     ['relative rootfs', { rootfs: 'host/root' }, 'agent.config.json: rootfs: expected an absolute path, got "host/root"'],
+    ['bad network regex', { collectors: { network: { devicesExclude: '[lo' } } }, 'agent.config.json: collectors.network.devicesExclude: expected a valid regular expression, got "[lo"'],
+    ['relative sysfsRoot', { sysfsRoot: 'sys' }, 'agent.config.json: sysfsRoot: expected an absolute path, got "sys"'],
+    ['unknown pressure key', { collectors: { pressure: { devicesExclude: 'x' } } }, 'agent.config.json: collectors.pressure.devicesExclude: unknown key'],
     [
       'viewer.agents naming a host CSP could not carry',
       { viewer: { agents: ['http://web-1:9780', 'http://x;sandbox'] } },

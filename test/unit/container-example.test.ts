@@ -1,6 +1,6 @@
 /**
  * examples/container/ has no container engine to run it here: what can be checked without one is that its config is
- * valid and points the agent at the host's /proc and / where compose.yaml and daemonset.yaml mount them read-only.
+ * valid and points the agent at the host's /proc, /sys and / where compose.yaml and daemonset.yaml mount them read-only.
  * (test/integration/rootfs.test.ts checks what the agent does with rootfs.)
  */
 import { readFileSync } from 'node:fs';
@@ -12,14 +12,14 @@ const read = (file: string) => readFileSync(join(DIR, file), 'utf8');
 const config = parseConfig(JSON.parse(read('agent.json')), 'examples/container/agent.json');
 
 describe('examples/container', () => {
-  it("agent.json is a valid config that reads the host's procfs and root under /host, on every address", () => {
-    expect(config).toMatchObject({ host: '0.0.0.0', procfsRoot: '/host/proc', rootfs: '/host/root' });
+  it("agent.json is a valid config that reads the host's procfs, sysfs and root under /host, on every address", () => {
+    expect(config).toMatchObject({ host: '0.0.0.0', procfsRoot: '/host/proc', rootfs: '/host/root', sysfsRoot: '/host/sys' });
   });
 
   it.each<[string, string]>([
     ['/proc', config.procfsRoot],
     ['/', config.rootfs],
-    ['/sys', '/host/sys'],
+    ['/sys', config.sysfsRoot],
   ])("compose.yaml and daemonset.yaml mount the host's %s read-only at %s", (host, inside) => {
     expect(read('compose.yaml')).toMatch(new RegExp(`^\\s+- ${host}:${inside}:ro(,rslave)?$`, 'm'));
     const name = /- \{ name: (\w+), hostPath: \{ path: (\S+) \} \}/g;

@@ -264,7 +264,7 @@ describe('GET /api/snapshot and /api/schema', () => {
     const schema = await jsonOf(res);
     expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
     // This feed samples load and memory only (see start()).
-    const unsampled = ['cpu', 'disk'];
+    const unsampled = ['cpu', 'disk', 'network', 'pressure'];
     expect(Object.keys(schema.$defs ?? {}).sort()).toEqual(Object.keys(eventSchemas).filter((type) => !unsampled.includes(type)).sort());
     const bad = await fetch(`${url}/api/schema?topics=load`);
     expect(bad.status).toBe(400);

@@ -54,6 +54,11 @@ const EXAMPLES: { [T in EventType]: EventPayload<T> } = {
     devices: [{ device: 'sda', readBytesPerSecond: 512, writeBytesPerSecond: 1024, readsPerSecond: 1, writesPerSecond: 2, ioNow: 0, busyRatio: 0.01 }],
   },
   load: { ts: 1763942400123, load1: 0.52, load5: 0.4, load15: 0.33 },
+  network: {
+    ts: 1763942400123,
+    interfaces: [{ device: 'eth0', up: true, operstate: 'up', receiveBytesPerSecond: 104, transmitBytesPerSecond: 52, receivePacketsPerSecond: 2 }],
+  },
+  pressure: { ts: 1763942400123, cpu: { some: 0.4668 }, io: { some: 0, full: 0 } },
   'collector-error': { ts: 1763942400123, collector: 'disk', message: "couldn't collect disk: timed out after 5000ms", consecutive: 3 },
   reset: { reason: 'other-boot', boot: '7f3c2a' },
   busy: { retryMs: 31234, clients: 10000 },
@@ -68,6 +73,9 @@ const WIRE: Record<EventType, string> = {
     'event: memory\nid: 7f3c2a-41\ndata: {"ts":1763942400123,"totalBytes":8589934592,"availableBytes":5368709120,"usedBytes":3221225472,"usedRatio":0.375,"freeBytes":2147483648,"buffersBytes":268435456,"cachedBytes":1073741824,"swapTotalBytes":0,"swapFreeBytes":0,"swapUsedBytes":0}\n\n',
   disk: 'event: disk\nid: 7f3c2a-41\ndata: {"ts":1763942400123,"filesystems":[{"mountpoint":"/","device":"/dev/sda1","fstype":"ext4","readonly":false,"sizeBytes":1000,"freeBytes":400,"availBytes":350,"usedBytes":600,"usedRatio":0.6315789473684211,"files":100,"filesFree":50}],"devices":[{"device":"sda","readBytesPerSecond":512,"writeBytesPerSecond":1024,"readsPerSecond":1,"writesPerSecond":2,"ioNow":0,"busyRatio":0.01}]}\n\n',
   load: 'event: load\nid: 7f3c2a-41\ndata: {"ts":1763942400123,"load1":0.52,"load5":0.4,"load15":0.33}\n\n',
+  network:
+    'event: network\nid: 7f3c2a-41\ndata: {"ts":1763942400123,"interfaces":[{"device":"eth0","up":true,"operstate":"up","receiveBytesPerSecond":104,"transmitBytesPerSecond":52,"receivePacketsPerSecond":2}]}\n\n',
+  pressure: 'event: pressure\nid: 7f3c2a-41\ndata: {"ts":1763942400123,"cpu":{"some":0.4668},"io":{"some":0,"full":0}}\n\n',
   'collector-error':
     'event: collector-error\nid: 7f3c2a-41\ndata: {"ts":1763942400123,"collector":"disk","message":"couldn\'t collect disk: timed out after 5000ms","consecutive":3}\n\n',
   reset: 'event: reset\nid: 7f3c2a-41\ndata: {"reason":"other-boot","boot":"7f3c2a"}\n\n',

@@ -57,7 +57,7 @@ describe('the feed query', () => {
   });
 
   it('names what is wrong', () => {
-    expect(error('topics=cpu,gpu')).toBe('topics: unknown topic "gpu"; expected a comma-separated list of cpu, memory, disk, load');
+    expect(error('topics=cpu,gpu')).toBe('topics: unknown topic "gpu"; expected a comma-separated list of cpu, memory, disk, load, network, pressure');
     expect(error('topics=disk')).toBe('topics: "disk" is not enabled on this agent; enabled: cpu, memory, load');
     expect(error('topics=')).toMatch(/^topics: unknown topic ""/);
     expect(error('topics=cpu,')).toMatch(/^topics: unknown topic ""/);

@@ -3,7 +3,7 @@
  * captured fixtures (as node_exporter keeps `parseLoad(text)` apart from `getLoad()`).
  */
 import type { CpuMode } from '../../events';
-import type { CpuCounters, DiskStatsReading, LoadReading, MemInfo } from '../types';
+import { NETDEV_RECEIVE, NETDEV_TRANSMIT, type CpuCounters, type DiskStatsReading, type KernelStat, type LoadReading, type MemInfo, type NetDevReading, type PsiTotals } from '../types';
 
 /** Column order of a /proc/stat cpu line after its name (proc(5)); guest columns follow these eight. */
 const STAT_MODES: readonly CpuMode[] = ['user', 'nice', 'system', 'idle', 'iowait', 'irq', 'softirq', 'steal'];
@@ -62,6 +62,60 @@ export function parseBootTime(text: string): number {
     if (fields[0] === 'btime' && fields[1] !== undefined) return toNumber(fields[1], '/proc/stat btime');
   }
   throw new Error('no btime line in /proc/stat');
+}
+
+/** The /proc/stat lines of KernelStat, by their first field. */
+const KERNEL_STAT_LINES = { intr: 'interrupts', ctxt: 'contextSwitches', processes: 'forks', procs_running: 'procsRunning', procs_blocked: 'procsBlocked' } as const;
+
+/**
+ * The kernel-wide lines of /proc/stat, as node_exporter's stat collector reads them: of `intr` only its first field,
+ * the total (the rest are per-interrupt counts). Every kernel since 2.6 prints all five: a missing one throws.
+ */
+export function parseKernelStat(text: string): KernelStat {
+  const stat: Partial<KernelStat> = {};
+  for (const line of lines(text)) {
+    const space = line.indexOf(' ');
+    const key = line.slice(0, space) as keyof typeof KERNEL_STAT_LINES;
+    if (space < 0 || !Object.hasOwn(KERNEL_STAT_LINES, key)) continue;
+    // Only the first field: the intr line holds thousands on a large server.
+    const field = line.slice(space + 1).trimStart().split(' ', 1)[0]!;
+    stat[KERNEL_STAT_LINES[key]] = toNumber(field, `/proc/stat ${key}`);
+  }
+  const missing = Object.entries(KERNEL_STAT_LINES).filter(([, name]) => stat[name] === undefined);
+  if (missing.length > 0) throw new Error(`no ${missing.map(([key]) => key).join(', ')} line in /proc/stat`);
+  return stat as KernelStat;
+}
+
+/**
+ * /proc/net/dev: two header lines, then `name: 8 receive and 8 transmit counters`. The name is right-aligned in 6
+ * columns and a large first counter follows the colon with no space ("eth0:225915517"); a name may itself hold a colon
+ * or a dot (an interface renamed "a:b", a VLAN "eth0.100"), so the name ends at the last colon before the counters.
+ * A line that does not read so (or a header a future kernel changed) is skipped, never a reading of zeros.
+ */
+export function parseNetDev(text: string): NetDevReading[] {
+  const readings: NetDevReading[] = [];
+  for (const line of lines(text)) {
+    const match = /^\s*(.+):\s*(\d+(?:\s+\d+){15})\s*$/.exec(line);
+    if (!match) continue;
+    const counters = match[2]!.split(/\s+/).map(Number);
+    const column = (names: readonly string[], offset: number) => Object.fromEntries(names.map((name, i) => [name, counters[offset + i]!]));
+    readings.push({ device: match[1]!, receive: column(NETDEV_RECEIVE, 0), transmit: column(NETDEV_TRANSMIT, NETDEV_RECEIVE.length) });
+  }
+  return readings;
+}
+
+/**
+ * One /proc/pressure/<resource> file: `some avg10=.. avg60=.. avg300=.. total=<us>` and `full ...` lines (cpu has no
+ * full line before 5.13, irq has only full). Of each line the total, in microseconds; a file without either throws.
+ */
+export function parsePressure(text: string): PsiTotals {
+  const totals: PsiTotals = {};
+  for (const line of lines(text)) {
+    const match = /^(some|full) .*\btotal=(\d+)\s*$/.exec(line);
+    if (match) totals[match[1] as 'some' | 'full'] = Number(match[2]);
+  }
+  if (totals.some === undefined && totals.full === undefined) throw new Error(`no some or full line (${lineAt(text, 0)})`);
+  return totals;
 }
 
 /**

@@ -2,19 +2,23 @@
  * The Linux source: async reads of procfs and statfs(2) per mount, no child process. Parsing lives in parse.ts.
  */
 import * as os from 'os';
+import { closeSync, constants, openSync, readdirSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   parseBootTime,
   parseCpuinfoModel,
   parseDiskstats,
+  parseKernelStat,
   parseLoadavg,
   parseMeminfo,
   parseMountinfo,
+  parseNetDev,
   parseOsRelease,
+  parsePressure,
   parseStat,
   type MountinfoEntry,
 } from './parse';
-import type { Inventory, MountReading, Source } from '../types';
+import type { Inventory, MountReading, NetClassReading, PressureReading, Source } from '../types';
 import { openProcFile, readCapped, type ProcFile } from './proc-file';
 import { createMountStatfs } from './mount-statfs';
 import { startStatfsThread, type StatfsResult } from './statfs-thread';
@@ -51,11 +55,62 @@ export interface ProcfsSourceOptions {
    * failing mount. Default fs.statfsSync on worker threads of the source's own (statfs-thread.ts).
    */
   statfs?: (path: string) => Promise<StatfsResult>;
+  /** Where sysfs is mounted (node_exporter's --path.sysfs): /sys/class/net is read under it. Default '/sys'. */
+  sysfsRoot?: string;
   /** os-release(5) files, first readable wins. Default the real /etc/os-release, then /usr/lib/os-release. */
   osReleasePaths?: string[];
 }
 
 const DEFAULT_OS_RELEASE = ['/etc/os-release', '/usr/lib/os-release'];
+
+/** The PSI resources node_exporter's pressure collector reads (irq since kernel 6.1). */
+const PSI_RESOURCES = ['cpu', 'memory', 'io', 'irq'] as const;
+
+/**
+ * The errors of a /proc/pressure file that mean "no PSI here", not a failure: no file (a kernel before 4.20, or
+ * without CONFIG_PSI; irq before 6.1) and EOPNOTSUPP (CONFIG_PSI built in but off, psi=0 on the command line).
+ */
+const NO_PSI = new Set(['ENOENT', 'EOPNOTSUPP', 'ENOTSUP']);
+
+/** The /sys/class/net/<device>/ attributes read, text ones and numeric ones (sysfs writes flags in hex: "0x1003"). */
+const NETCLASS_TEXT = ['operstate', 'address', 'broadcast', 'duplex', 'ifalias'] as const;
+const NETCLASS_NUMBERS = ['flags', 'mtu', 'speed'] as const;
+/** A sysfs attribute is at most a page. */
+const attributeBuffer = Buffer.allocUnsafe(4096);
+
+/**
+ * One sysfs attribute, trimmed, or undefined where it cannot be read: a virtual device answers speed and duplex with
+ * EINVAL, an interface removed mid-read with ENODEV or ENOENT; node_exporter (procfs' canIgnoreError) skips these too.
+ * Synchronous, as proc-file.ts reads procfs: the kernel writes the page at once, with no disk to wait on, and eight
+ * reads per interface through the thread pool cost some 50 times the CPU.
+ */
+function readAttribute(path: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    return attributeBuffer.toString('utf8', 0, readSync(fd, attributeBuffer, 0, attributeBuffer.length, 0)).trim();
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Every attribute of one interface that is readable. */
+function readNetClass(dir: string, device: string): NetClassReading {
+  const reading: NetClassReading = { device };
+  for (const name of NETCLASS_TEXT) {
+    const text = readAttribute(join(dir, name));
+    if (text !== undefined) reading[name] = text;
+  }
+  for (const name of NETCLASS_NUMBERS) {
+    // Number() reads both "1400" and "0x1003" (and "" as 0: hence the check); an odd value is left out.
+    const text = readAttribute(join(dir, name));
+    const value = text ? Number(text) : NaN;
+    if (Number.isInteger(value)) reading[name] = value;
+  }
+  return reading;
+}
 
 /** Every error given here is an Error: the file system's (with its errno code) or a parser's. */
 function reason(err: unknown): string {
@@ -98,6 +153,7 @@ function visibleMounts(entries: MountinfoEntry[]): MountinfoEntry[] {
 export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
   const root = options.root ?? '/proc';
   const rootfs = options.rootfs ?? '/';
+  const sysfsRoot = options.sysfsRoot ?? '/sys';
   const mountTimeoutMs = options.mountTimeoutMs ?? 5000;
   const injected = options.statfs;
   const mountStatfs = createMountStatfs({
@@ -128,6 +184,19 @@ export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
     } catch {
       return readParsed(`${root}/self/mountinfo`, parseMountinfo, readGrowing);
     }
+  }
+
+  /** The interfaces of /sys/class/net (symlinks to their device; a regular file there, bonding_masters, is none). */
+  async function readNetClasses(): Promise<NetClassReading[] | null> {
+    const dir = join(sysfsRoot, 'class/net');
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return null; // no sysfs here (a container without /sys): no interface facts, as node_exporter's ErrNoData
+    }
+    const devices = entries.filter((entry) => !entry.isFile()).map((entry) => entry.name);
+    return devices.map((device) => readNetClass(join(dir, device), device));
   }
 
   async function readDistro(): Promise<string> {
@@ -164,7 +233,9 @@ export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
     name: 'procfs',
 
     async cpu() {
-      return { kind: 'counters', cpus: await readParsed(`${root}/stat`, (text) => parseStat(text, USER_HZ), readFixed) };
+      // One read of /proc/stat for both: the CPU lines and the kernel-wide counters are of the same moment.
+      const parse = (text: string) => ({ cpus: parseStat(text, USER_HZ), stat: parseKernelStat(text) });
+      return { kind: 'counters', ...(await readParsed(`${root}/stat`, parse, readFixed)) };
     },
 
     memory: () => readParsed(`${root}/meminfo`, parseMeminfo, readFixed),
@@ -172,6 +243,27 @@ export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
     load: () => readParsed(`${root}/loadavg`, parseLoadavg, readFixed),
 
     diskStats: () => readParsed(`${root}/diskstats`, parseDiskstats, readFixed),
+
+    async network() {
+      const [devices, classes] = await Promise.all([readParsed(`${root}/net/dev`, parseNetDev, readFixed), readNetClasses()]);
+      return { devices, classes };
+    },
+
+    async pressure() {
+      const reading: PressureReading = {};
+      await Promise.all(
+        PSI_RESOURCES.map(async (resource) => {
+          const path = `${root}/pressure/${resource}`;
+          try {
+            reading[resource] = await readParsed(path, parsePressure, readFixed);
+          } catch (err) {
+            const code = ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+            if (!NO_PSI.has(code ?? '')) throw err;
+          }
+        }),
+      );
+      return reading;
+    },
 
     close() {
       // A file read after this opens again (proc-file.ts): the map may keep them.

@@ -1,11 +1,11 @@
 /**
  * Pure mappings from systeminformation's results to the source readings. What each si field really is depends on the
- * OS (read from node_modules/systeminformation/lib/{cpu,memory,filesystem,osinfo}.js, v5.33): where si fills a field
+ * OS (read from node_modules/systeminformation/lib/{cpu,memory,filesystem,osinfo,network}.js, v5.33): where si fills a field
  * with a constant or a fallback instead of reading it, the mapping leaves it out rather than publish an invention.
  */
 import type { Systeminformation } from 'systeminformation';
 import type { CpuMode } from '../../events';
-import type { CpuReading, Inventory, LoadReading, MemInfo, MountReading } from '../types';
+import type { CpuReading, Inventory, LoadReading, MemInfo, MountReading, NetworkReading } from '../types';
 
 type Platform = NodeJS.Platform;
 type CpuShares = Partial<Record<CpuMode, number>>;
@@ -242,5 +242,31 @@ export function mapInventory(
     cpuCores: cpu.cores,
     // time.current and time.uptime are read together, so their difference is the boot time to within a second.
     bootTimeSeconds: Math.round(time.current / 1000 - time.uptime),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Network
+
+/**
+ * si.networkStats() per interface: absolute counters since the interface came up, read on Linux from
+ * /sys/class/net/<iface>/{operstate,statistics/*}, on macOS from `netstat -bdnI` (whose one Drop column si copies into
+ * both directions: no drop figure there) and `ifconfig`'s status, on Windows from Get-NetAdapterStatistics. On the BSDs
+ * si sums netstat's lines of every address of an interface, counting its traffic once per address: nothing is taken.
+ */
+export function mapNetworkStats(stats: readonly Systeminformation.NetworkStatsData[], platform: Platform = process.platform): NetworkReading {
+  const errorsAndDrops = platform === 'linux' || platform === 'win32';
+  const operstate = platform === 'linux' || platform === 'darwin';
+  if (!errorsAndDrops && platform !== 'darwin') return { devices: [], classes: null };
+  // A field si could not read is NaN or missing: that column is left out rather than published as 0.
+  const columns = (values: Record<string, number>) => Object.fromEntries(Object.entries(values).filter(([, v]) => Number.isFinite(v) && v >= 0));
+  const pick = (bytes: number, errs: number, drop: number) => columns(errorsAndDrops ? { bytes, errs, drop } : { bytes, errs });
+  return {
+    devices: stats.map((s) => ({
+      device: s.iface,
+      receive: pick(s.rx_bytes, s.rx_errors, s.rx_dropped),
+      transmit: pick(s.tx_bytes, s.tx_errors, s.tx_dropped),
+    })),
+    classes: operstate ? stats.map((s) => ({ device: s.iface, operstate: s.operstate })) : null,
   };
 }

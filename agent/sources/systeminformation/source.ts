@@ -6,10 +6,10 @@
 import * as os from 'node:os';
 import * as si from 'systeminformation';
 import type { Source } from '../types';
-import { type HostFacts, mapCurrentLoad, mapFsSize, mapInventory, mapLoad, mapMem } from './map';
+import { type HostFacts, mapCurrentLoad, mapFsSize, mapInventory, mapLoad, mapMem, mapNetworkStats } from './map';
 
 /** The part of systeminformation this source calls; a parameter so that tests can make it fail. */
-export type SystemInformationApi = Pick<typeof si, 'currentLoad' | 'mem' | 'fsSize' | 'osInfo' | 'cpu' | 'time'>;
+export type SystemInformationApi = Pick<typeof si, 'currentLoad' | 'mem' | 'fsSize' | 'osInfo' | 'cpu' | 'time' | 'networkStats'>;
 
 export interface SystemInformationSourceOptions {
   lib?: SystemInformationApi;
@@ -66,6 +66,12 @@ export function createSystemInformationSource(options: SystemInformationSourceOp
 
     // si only has I/O summed over all disks (si.disksIO): never to be published as one device's counters.
     diskStats: async () => null,
+
+    // '*': every interface si lists (it forks `ip` and friends to list them on Linux).
+    network: () => read('network', async () => mapNetworkStats(await lib.networkStats('*'), platform)),
+
+    // PSI is Linux's, and si has no reading of it.
+    pressure: async () => ({}),
 
     inventory: () =>
       read('inventory', async () => {
