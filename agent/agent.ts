@@ -10,6 +10,7 @@ import { createCollectors } from './collectors';
 import { capConnections } from './connection-cap';
 import { createFeed, type Feed } from './feed';
 import { healthEndpoint } from './health';
+import { leanPath } from './lean-path';
 import { hardeningEndpoint } from './http-hardening';
 import { createAgentServer, type AgentServer } from './http-server';
 import { probeDescriptors } from './descriptor-probe';
@@ -83,19 +84,24 @@ export async function startAgent(config: Config, options: StartOptions): Promise
   const history = config.history.enabled
     ? startRecorder({ config: config.history, file: historyPath(config.history.file), feed, host: inventory.hostname, logger })
     : undefined;
+  const health = healthEndpoint(context);
+  const auth = authEndpoint(context);
+  const metrics = metricsEndpoint(context);
   // In order: hardening sees every request; /healthz answers without auth (probes), everything after it needs it;
   // history after events, whose CORS covers /api/*.
   const endpoints: Endpoint[] = [
     hardeningEndpoint(context),
-    healthEndpoint(context),
-    authEndpoint(context),
-    metricsEndpoint(context),
+    health,
+    auth,
+    metrics,
     eventsEndpoint(context),
     ...(history ? [historyEndpoint(context, history)] : []),
     alertsEndpoint(context),
     viewerEndpoint(context),
   ];
-  const server = createAgentServer(createApp(endpoints, logger, config.trustProxy), tls, config.server, logger);
+  const app = createApp(endpoints, logger, config.trustProxy);
+  const listener = leanPath(app, { metrics, health }, { gate: auth.gate, trustProxy: config.trustProxy, logger });
+  const server = createAgentServer(listener, tls, config.server, logger);
   capConnections(server, config.server.maxConnections, logger, context.metrics);
   // One teardown for a failed start and for stop: nothing of the agent may outlive either.
   const release = () => {

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:net';
-import { Counter, type Registry } from 'prom-client';
+import { Counter, type Registry } from './metrics/prom-client';
 import type { Logger } from './logger';
 import { throttledWarning } from './throttled-log';
 

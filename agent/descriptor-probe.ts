@@ -6,7 +6,7 @@
  * connections opened before, as Prometheus' kept-alive one: no timer wakes an agent nobody asks anything.
  */
 import { closeSync, openSync } from 'node:fs';
-import { Counter, type Registry } from 'prom-client';
+import { Counter, type Registry } from './metrics/prom-client';
 import type { Server } from 'node:net';
 import type { Logger } from './logger';
 

@@ -1,6 +1,8 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Router } from 'express';
 import type { AgentContext, Endpoint } from './context';
 import type { CollectorStatus } from './feed';
+import { sendJson } from './plain-response';
 
 interface Health {
   status: 'ok' | 'starting' | 'failing';
@@ -27,13 +29,19 @@ function healthOf(statuses: readonly CollectorStatus[], failAfter: number): Heal
  * is read again in the background (at most once per sampling.freshness), so that an agent nobody scrapes still
  * recovers; the probe does not wait for it, as probes have short timeouts and a hung mount must not hold them.
  */
-export function healthEndpoint({ feed, config }: AgentContext): Endpoint {
-  const router = Router();
-  router.get('/healthz', (_req, res) => {
+export interface HealthEndpoint extends Endpoint {
+  /** GET /healthz on node:http's request and response (lean-path.ts). */
+  serve(req: IncomingMessage, res: ServerResponse): Promise<void>;
+}
+
+export function healthEndpoint({ feed, config }: AgentContext): HealthEndpoint {
+  const answer = (res: ServerResponse) => {
     const statuses = feed.status();
     for (const { topic, lastSuccess } of statuses) if (lastSuccess === false) void feed.read(topic);
     const health = healthOf(statuses, config.health.failAfter);
-    res.status(health.status === 'ok' ? 200 : 503).json(health);
-  });
-  return { router };
+    sendJson(res, health.status === 'ok' ? 200 : 503, health);
+  };
+  const router = Router();
+  router.get('/healthz', (_req, res) => answer(res));
+  return { router, serve: async (_req, res) => answer(res) };
 }

@@ -13,8 +13,11 @@ export const ALLOWED_METHODS = 'GET, HEAD, OPTIONS';
 /** For responses that are not the page: nothing may load from them or frame them. */
 const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 
+/** What every response carries first (the lean path of lean-path.ts sets them too). */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = { 'X-Content-Type-Options': 'nosniff', 'Content-Security-Policy': API_CSP, 'Referrer-Policy': 'no-referrer' };
+
 const securityHeaders: RequestHandler = (_req, res, next) => {
-  res.set({ 'X-Content-Type-Options': 'nosniff', 'Content-Security-Policy': API_CSP, 'Referrer-Policy': 'no-referrer' });
+  res.set(SECURITY_HEADERS);
   next();
 };
 
@@ -40,7 +43,7 @@ function methodGuard(allowCors: RequestHandler | undefined): RequestHandler {
 }
 
 /** Whether every name and value of the query percent-decodes to UTF-8 (URLSearchParams would silently keep "%zz"). */
-function decodableQuery(url: string): boolean {
+export function decodableQuery(url: string): boolean {
   const start = url.indexOf('?');
   if (start < 0) return true;
   try {

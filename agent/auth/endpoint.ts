@@ -5,8 +5,9 @@
  * Off, it only warns when the agent listens beyond loopback.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Router, type Response } from 'express';
-import { Counter } from 'prom-client';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Router } from 'express';
+import { Counter } from '../metrics/prom-client';
 import type { AgentContext, Endpoint } from '../context';
 import { bcryptCost, createBasicVerifier } from './basic';
 import { createBcryptChecker } from './bcrypt-worker';
@@ -14,6 +15,7 @@ import { clientKey } from './client-key';
 import { parseAuthorization } from './credentials';
 import { isLoopback } from './exposure';
 import { authEnabled } from './schema';
+import { sendJson } from '../plain-response';
 
 const REALM = 'hostfeed';
 /** Verdicts kept of each kind (accepted, refused): far more than the users and clients of one agent. */
@@ -29,7 +31,23 @@ const REFUSALS: Refusal[] = ['missing', 'invalid', 'busy'];
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
 
-export function authEndpoint({ config, logger, metrics }: AgentContext): Endpoint {
+/** The check of each request, on node:http's request and response alone: express's middleware and the lean path share it. */
+export interface AuthGate {
+  /**
+   * Resolves true when the request may go on; false once it has answered the refusal. `clientAddress` (req.ip) is
+   * whose share of the bcrypt queue a Basic check takes.
+   */
+  admit(req: IncomingMessage, res: ServerResponse, clientAddress: string | undefined): Promise<boolean>;
+  /** Whether admit() uses the client's address: only HTTP Basic does. */
+  readonly usesClientAddress: boolean;
+}
+
+export interface AuthEndpoint extends Endpoint {
+  /** Undefined when auth is off. */
+  gate?: AuthGate;
+}
+
+export function authEndpoint({ config, logger, metrics }: AgentContext): AuthEndpoint {
   const router = Router();
   const { auth, host } = config;
   if (!authEnabled(auth)) {
@@ -70,29 +88,34 @@ export function authEndpoint({ config, logger, metrics }: AgentContext): Endpoin
     },
   });
 
-  const refuse = (res: Response, reason: Refusal) => {
+  const refuse = (res: ServerResponse, reason: Refusal): false => {
     refusals.inc({ reason });
-    if (reason === 'busy') {
-      res.status(429).set('Retry-After', '1').json({ error: 'too many sign-ins being checked: retry in a second' });
-      return;
-    }
-    res.status(401).set('WWW-Authenticate', challenges).json({ error: 'authentication required' });
+    if (reason === 'busy') sendJson(res, 429, { error: 'too many sign-ins being checked: retry in a second' }, { 'Retry-After': '1' });
+    else sendJson(res, 401, { error: 'authentication required' }, { 'WWW-Authenticate': challenges });
+    return false;
+  };
+
+  const gate: AuthGate = {
+    usesClientAddress: Object.keys(auth.basic).length > 0,
+    async admit(req, res, clientAddress) {
+      const credentials = parseAuthorization(req.headers.authorization);
+      if (!credentials) return refuse(res, 'missing');
+      if (credentials.scheme === 'bearer') {
+        return (token !== undefined && timingSafeEqual(sha256(credentials.token), token)) || refuse(res, 'invalid');
+      }
+      try {
+        const verdict = await basic.verify(credentials.user, credentials.password, clientKey(clientAddress));
+        return verdict === 'ok' || refuse(res, verdict === 'busy' ? 'busy' : 'invalid');
+      } catch (err) {
+        logger.error({ err }, 'bcrypt check failed');
+        return refuse(res, 'busy');
+      }
+    },
   };
 
   router.use(async (req, res, next) => {
-    const credentials = parseAuthorization(req.get('Authorization'));
-    if (!credentials) return refuse(res, 'missing');
-    if (credentials.scheme === 'bearer') {
-      return token && timingSafeEqual(sha256(credentials.token), token) ? next() : refuse(res, 'invalid');
-    }
-    try {
-      const verdict = await basic.verify(credentials.user, credentials.password, clientKey(req.ip));
-      return verdict === 'ok' ? next() : refuse(res, verdict === 'busy' ? 'busy' : 'invalid');
-    } catch (err) {
-      logger.error({ err }, 'bcrypt check failed');
-      return refuse(res, 'busy');
-    }
+    if (await gate.admit(req, res, req.ip)) next();
   });
 
-  return { router, close: () => checker.close() };
+  return { router, gate, close: () => checker.close() };
 }

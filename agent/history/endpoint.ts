@@ -5,7 +5,7 @@
 import { promisify } from 'node:util';
 import { constants, gzip } from 'node:zlib';
 import { Router } from 'express';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from '../metrics/prom-client';
 import type { AgentContext, Endpoint } from '../context';
 import { searchOf } from '../sse/endpoint';
 import { answerHistory } from './downsample';

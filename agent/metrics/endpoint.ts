@@ -2,8 +2,9 @@
  * GET /metrics: text format 0.0.4, or OpenMetrics 1.0 when Accept prefers it (Prometheus asks for it first);
  * gzipped when Accept-Encoding allows it.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { constants, gzipSync } from 'node:zlib';
-import { Router, type Request } from 'express';
+import { Router, request as expressRequest, type Request } from 'express';
 import type { AgentContext, Endpoint } from '../context';
 import { OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE, writeOpenMetrics, writeText } from './exposition';
 import { createProcessMetrics } from './process';
@@ -24,7 +25,7 @@ const OPENMETRICS = 'application/openmetrics-text;version=1.0.0';
  * `negotiate` of the request's `header`, computed again only when the header differs from the last request's: a
  * Prometheus server sends the same Accept and Accept-Encoding with every scrape.
  */
-function negotiatedOnce(header: 'accept' | 'accept-encoding', negotiate: (req: Request) => boolean): (req: Request) => boolean {
+function negotiatedOnce<R extends IncomingMessage>(header: 'accept' | 'accept-encoding', negotiate: (req: R) => boolean): (req: R) => boolean {
   let last: { value: string | undefined; result: boolean } | undefined;
   return (req) => {
     const value = req.headers[header];
@@ -33,30 +34,51 @@ function negotiatedOnce(header: 'accept' | 'accept-encoding', negotiate: (req: R
   };
 }
 
-export function metricsEndpoint(context: AgentContext): Endpoint {
+/**
+ * Express's negotiation (the accepts package) of a request, express's or a plain node:http one (the lean path's):
+ * `accepts` and `acceptsEncodings` are the request's own methods on express's, its request prototype's on a plain one.
+ * Anything but OpenMetrics (none, *\/*, an unknown type) gets the text format, as node_exporter does.
+ */
+const prefersOpenMetrics = (req: IncomingMessage, accepts: (this: Request, types: string[]) => string | false = expressRequest.accepts) =>
+  accepts.call(req as Request, [TEXT, OPENMETRICS]) === OPENMETRICS;
+const acceptsGzip = (req: IncomingMessage, acceptsEncodings: (this: Request, encoding: string) => string | false = expressRequest.acceptsEncodings) =>
+  acceptsEncodings.call(req as Request, 'gzip') === 'gzip';
+
+export interface MetricsEndpoint extends Endpoint {
+  /** GET /metrics on node:http's request and response (lean-path.ts); rejects when the scrape fails before answering. */
+  serve(req: IncomingMessage, res: ServerResponse): Promise<void>;
+}
+
+export function metricsEndpoint(context: AgentContext): MetricsEndpoint {
   const registry = context.metrics ?? createAgentRegistry();
   const processMetrics = createProcessMetrics();
   const processFamilies = () => processMetrics.read();
-  // Anything else (none, */*, an unknown type) gets the text format, as node_exporter does.
-  const wantsOpenMetrics = negotiatedOnce('accept', (req) => req.accepts([TEXT, OPENMETRICS]) === OPENMETRICS);
-  const takesGzip = negotiatedOnce('accept-encoding', (req) => req.acceptsEncodings('gzip') === 'gzip');
+
+  const answer = async (res: ServerResponse, openMetrics: boolean, gzip: () => boolean) => {
+    const families = await scrape(context, registry, processFamilies);
+    const body = openMetrics ? writeOpenMetrics(families) : writeText(families);
+    res.setHeader('Content-Type', openMetrics ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE);
+    res.setHeader('Vary', 'Accept, Accept-Encoding');
+    if (gzip()) {
+      res.setHeader('Content-Encoding', 'gzip');
+      res.end(gzipSync(body, GZIP_OPTIONS));
+    } else {
+      res.end(body);
+    }
+  };
+
+  const wantsOpenMetrics = negotiatedOnce('accept', (req: Request) => prefersOpenMetrics(req, req.accepts));
+  const takesGzip = negotiatedOnce('accept-encoding', (req: Request) => acceptsGzip(req, req.acceptsEncodings));
   const router = Router();
   router.get('/metrics', async (req, res, next) => {
     try {
-      const openMetrics = wantsOpenMetrics(req);
-      const families = await scrape(context, registry, processFamilies);
-      const body = openMetrics ? writeOpenMetrics(families) : writeText(families);
-      res.setHeader('Content-Type', openMetrics ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE);
-      res.setHeader('Vary', 'Accept, Accept-Encoding');
-      if (takesGzip(req)) {
-        res.setHeader('Content-Encoding', 'gzip');
-        res.end(gzipSync(body, GZIP_OPTIONS));
-      } else {
-        res.end(body);
-      }
+      await answer(res, wantsOpenMetrics(req), () => takesGzip(req));
     } catch (err) {
       next(err);
     }
   });
-  return { router };
+
+  const leanOpenMetrics = negotiatedOnce('accept', (req) => prefersOpenMetrics(req));
+  const leanGzip = negotiatedOnce('accept-encoding', (req) => acceptsGzip(req));
+  return { router, serve: (req, res) => answer(res, leanOpenMetrics(req), () => leanGzip(req)) };
 }

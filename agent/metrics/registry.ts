@@ -3,7 +3,8 @@
  * nodejs_* families are ./process.ts). One per agent, never prom-client's global one: tests start several agents in
  * one process.
  *
- * To add a metric, register it in `context.metrics` (AgentContext) and read its value lazily in `collect()`, e.g.
+ * To add a metric, register it in `context.metrics` (AgentContext) and read its value lazily in `collect()`, with
+ * Counter and Gauge from ./prom-client.ts (never the package's index: test/integration/footprint.test.ts), e.g.
  *
  *   new Gauge({
  *     name: 'hostfeed_sse_clients',
@@ -15,7 +16,7 @@
  * Names start with `hostfeed_`; the host's own series (node_*) are built at scrape time by ./scrape.ts instead.
  * A collect() that throws costs only its own metric (logged), never the scrape.
  */
-import { Registry } from 'prom-client';
+import { Registry } from './prom-client';
 import type { Logger } from '../logger';
 import type { Family, FamilyType } from './family';
 

@@ -1,5 +1,5 @@
 /** The hub's counters as hostfeed_sse_* metrics in the agent's registry, read at scrape time. */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from '../metrics/prom-client';
 import type { Refusal } from './admission';
 import type { HubStats } from './hub';
 
