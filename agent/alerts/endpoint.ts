@@ -4,7 +4,7 @@
  * would copy Prometheus' own ALERTS). Behind the same auth and CORS as /api/snapshot (the routers before this one).
  */
 import { Router } from 'express';
-import { Gauge } from 'prom-client';
+import { Gauge } from '../metrics/prom-client';
 import type { AgentContext, Endpoint } from '../context';
 import type { AlertEvent } from '../events';
 import { alertCounts, type AlertEngine } from './engine';
