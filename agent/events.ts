@@ -193,6 +193,7 @@ export const alertEventSchema = z
     description: z.string(),
     value: z.number().describe("The rule's expression's value at the change, in the mixin's units (percent where it says %)"),
     activeAt: ts.describe('When it started matching'),
+    forMs: z.number().int().nonnegative().describe("The rule's `for`, ms: how long it matches as pending before it fires"),
     firedAt: ts.optional().describe('When it started firing'),
     resolvedAt: ts.optional().describe('When it stopped matching (resolved and inactive)'),
   })

@@ -55,6 +55,7 @@ function eventOf(alert: Alert, state: AlertEvent['state'], resolvedAt?: number):
     description: expand(rule.description, labels, value),
     value,
     activeAt: alert.activeAt,
+    forMs: rule.forMs,
     ...(alert.firedAt !== undefined ? { firedAt: alert.firedAt } : {}),
     ...(resolvedAt !== undefined ? { resolvedAt } : {}),
   };

@@ -70,7 +70,7 @@ const EXAMPLES: { [T in EventType]: EventPayload<T> } = {
       { pid: 1034, name: '(sd-pam)', command: '(sd-pam)', user: 'alice', state: 'S', cpuSecondsPerSecond: 0, rssBytes: 4096, threads: 1 },
     ],
   },
-  alert: { ts: 1763942400123, name: 'NodeFilesystemAlmostOutOfSpace', state: 'firing', severity: 'warning', labels: { alertname: 'NodeFilesystemAlmostOutOfSpace', device: '/dev/sda1', fstype: 'ext4', instance: 'web-1:9780', mountpoint: '/', severity: 'warning' }, summary: 'Filesystem has less than 5% space left.', description: 'Filesystem on /dev/sda1, mounted on /, at web-1:9780 has only 4.12% available space left.', value: 4.12, activeAt: 1763940600123, firedAt: 1763942400123 },
+  alert: { ts: 1763942400123, name: 'NodeFilesystemAlmostOutOfSpace', state: 'firing', severity: 'warning', labels: { alertname: 'NodeFilesystemAlmostOutOfSpace', device: '/dev/sda1', fstype: 'ext4', instance: 'web-1:9780', mountpoint: '/', severity: 'warning' }, summary: 'Filesystem has less than 5% space left.', description: 'Filesystem on /dev/sda1, mounted on /, at web-1:9780 has only 4.12% available space left.', value: 4.12, activeAt: 1763940600123, forMs: 1800000, firedAt: 1763942400123 },
   'collector-error': { ts: 1763942400123, collector: 'disk', message: "couldn't collect disk: timed out after 5000ms", consecutive: 3 },
   reset: { reason: 'other-boot', boot: '7f3c2a' },
   busy: { retryMs: 31234, clients: 10000 },
@@ -91,7 +91,7 @@ const WIRE: Record<EventType, string> = {
   processes:
     'event: processes\nid: 7f3c2a-41\ndata: {"ts":1763942400123,"total":2,"threads":5,"states":{"R":1,"S":1},"top":[{"pid":812,"name":"postgres","command":"/usr/lib/postgresql/15/bin/postgres","user":"postgres","state":"R","cpuSecondsPerSecond":0.5,"rssBytes":52428800,"threads":4,"readBytesPerSecond":4096,"writeBytesPerSecond":0},{"pid":1034,"name":"(sd-pam)","command":"(sd-pam)","user":"alice","state":"S","cpuSecondsPerSecond":0,"rssBytes":4096,"threads":1}]}\n\n',
   alert:
-    'event: alert\nid: 7f3c2a-41\ndata: {"ts":1763942400123,"name":"NodeFilesystemAlmostOutOfSpace","state":"firing","severity":"warning","labels":{"alertname":"NodeFilesystemAlmostOutOfSpace","device":"/dev/sda1","fstype":"ext4","instance":"web-1:9780","mountpoint":"/","severity":"warning"},"summary":"Filesystem has less than 5% space left.","description":"Filesystem on /dev/sda1, mounted on /, at web-1:9780 has only 4.12% available space left.","value":4.12,"activeAt":1763940600123,"firedAt":1763942400123}\n\n',
+    'event: alert\nid: 7f3c2a-41\ndata: {"ts":1763942400123,"name":"NodeFilesystemAlmostOutOfSpace","state":"firing","severity":"warning","labels":{"alertname":"NodeFilesystemAlmostOutOfSpace","device":"/dev/sda1","fstype":"ext4","instance":"web-1:9780","mountpoint":"/","severity":"warning"},"summary":"Filesystem has less than 5% space left.","description":"Filesystem on /dev/sda1, mounted on /, at web-1:9780 has only 4.12% available space left.","value":4.12,"activeAt":1763940600123,"forMs":1800000,"firedAt":1763942400123}\n\n',
   'collector-error':
     'event: collector-error\nid: 7f3c2a-41\ndata: {"ts":1763942400123,"collector":"disk","message":"couldn\'t collect disk: timed out after 5000ms","consecutive":3}\n\n',
   reset: 'event: reset\nid: 7f3c2a-41\ndata: {"reason":"other-boot","boot":"7f3c2a"}\n\n',

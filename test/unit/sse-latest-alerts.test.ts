@@ -6,7 +6,7 @@ import type { RingEntry } from '../../agent/sse/ring';
 
 function alert(seq: number, name: string, state: AlertEvent['state']): { entry: RingEntry; item: AlertItem } {
   const data: AlertEvent = {
-    ts: seq, name, state, severity: 'warning', labels: { alertname: name, severity: 'warning' }, summary: '', description: '', value: 1, activeAt: 1,
+    ts: seq, name, state, severity: 'warning', labels: { alertname: name, severity: 'warning' }, summary: '', description: '', value: 1, activeAt: 1, forMs: 0,
   };
   return { entry: { seq, topic: 'alert', frame: Buffer.from(`${seq}`) }, item: { topic: 'alert', data } };
 }
