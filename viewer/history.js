@@ -63,15 +63,22 @@ export function createHistory(windowMs = () => 0) {
     },
     prepend(olderTimes, olderColumns, olderRestarts = []) {
       const first = times.length ? times[0] : Infinity;
-      let count = 0;
-      while (count < olderTimes.length && olderTimes[count] / 1000 < first) count += 1;
-      if (count === 0) return;
+      const stored = Object.values(olderColumns);
+      const emptyAt = (/** @type {number} */ i) => stored.every((column) => column[i] == null);
+      // Steps with no sample at all (before the agent started, or while it was down) are a gap: one null step breaks
+      // the line there, a run of them would only count as samples. A gap before the first sample draws nothing.
+      /** @type {number[]} */
+      const kept = [];
+      for (let i = 0; i < olderTimes.length && olderTimes[i] / 1000 < first; i += 1) {
+        if (!emptyAt(i) || (kept.length > 0 && !emptyAt(kept[kept.length - 1]))) kept.push(i);
+      }
+      if (kept.length === 0) return;
       const length = times.length;
       for (const key of Object.keys(olderColumns)) columnOf(key, length);
-      times.unshift(...olderTimes.slice(0, count).map((ts) => ts / 1000));
+      times.unshift(...kept.map((i) => olderTimes[i] / 1000));
       for (const [key, column] of columns) {
         const older = olderColumns[key];
-        column.unshift(...(older ? older.slice(0, count) : new Array(count).fill(null)));
+        column.unshift(...kept.map((i) => older?.[i] ?? null));
       }
       const known = new Set(restarts);
       restarts.push(...olderRestarts.map((ts) => ts / 1000).filter((t) => !known.has(t)));

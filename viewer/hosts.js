@@ -10,7 +10,7 @@ import { connectFeed } from './feed.js';
 import { createHistory } from './history.js';
 import { columnsOfEvent, columnsOfStored, fetchHistory } from './history-api.js';
 import { formatBytes, formatClock, formatDuration, formatLoad, formatPercent, formatRate, LOAD_PER_CORE } from './format.js';
-import { $, cloneTemplate, coresOf, drawCollectorErrors, drawCpu, drawDisk, drawHello, drawLoad, drawMemory, drawNetwork, drawPressure, drawProcesses, drawSummary, setText } from './panels.js';
+import { $, cloneTemplate, coresOf, drawCollectorErrors, drawCpu, drawDisk, drawHello, drawLoad, drawMemory, drawNetwork, drawPressure, drawProcesses, drawSummary, drawAlerts, setText } from './panels.js';
 
 /**
  * @typedef {import('../agent/events').CpuEvent} CpuEvent
@@ -49,6 +49,8 @@ import { $, cloneTemplate, coresOf, drawCollectorErrors, drawCpu, drawDisk, draw
 const STATE_LABELS = { connecting: 'Connecting…', live: 'Live', stale: 'Stale', reconnecting: 'Reconnecting…' };
 /** States whose figures are old news: drawn grey (style.css), the uptime stopped at the last sample. */
 const OUTDATED = new Set(['stale', 'reconnecting']);
+/** Changes of the agent's alerts the log keeps, newest first (Glances keeps as many). */
+const ALERT_LOG_SIZE = 50;
 /** Points asked of the stored history per series: about a chart's width in pixels. */
 const STORED_POINTS = 1500;
 /** @typedef {import('./history-api.js').ChartName} ChartName */
@@ -190,6 +192,11 @@ export function createHostView({ id, base, ringSize, thresholds, windowMs, reque
     });
   }
 
+  /** The agent's pending and firing alerts by name and labels, and the last changes of any. */
+  /** @type {Map<string, import('../agent/events').AlertEvent>} */
+  const activeAlerts = new Map();
+  /** @type {import('../agent/events').AlertEvent[]} */
+  const alertLog = [];
   /** Collectors failing now: the latest message, and when this page first saw them fail. */
   /** @type {Map<Topic, { message: string, since: number }>} */
   const collectorErrors = new Map();
@@ -306,8 +313,17 @@ export function createHostView({ id, base, ringSize, thresholds, windowMs, reque
         collectorErrors.delete('processes');
         changed();
       },
-      // Listened to so that its ids keep the sequence (an unheard event counts as missed); the alert strip is the viewer's own work.
-      alert() {},
+      alert(data) {
+        const key = `${data.name}${JSON.stringify(data.labels)}`;
+        if (data.state === 'pending' || data.state === 'firing') activeAlerts.set(key, data);
+        else activeAlerts.delete(key);
+        // A reconnection's burst repeats the active alerts: each change goes into the log once.
+        if (!alertLog.some((a) => a.name === data.name && a.state === data.state && a.ts === data.ts && JSON.stringify(a.labels) === JSON.stringify(data.labels))) {
+          alertLog.unshift(data);
+          alertLog.length = Math.min(alertLog.length, ALERT_LOG_SIZE);
+        }
+        changed();
+      },
       'collector-error'(data) {
         // The text stays the same while the failure does, so screen readers announce it once.
         collectorErrors.set(data.collector, { message: data.message, since: collectorErrors.get(data.collector)?.since ?? data.ts });
@@ -320,6 +336,8 @@ export function createHostView({ id, base, ringSize, thresholds, windowMs, reque
           'unknown-id': 'The agent could not resume where this page left off: some samples may be missing.',
         };
         discontinuity(messages[data.reason]);
+        // What resolved meanwhile was missed: the burst after a reset brings the alerts active now.
+        activeAlerts.clear();
       },
       busy(data) {
         busyNote = `The agent is at its client limit (${data.clients} clients); retrying in ${formatDuration(data.retryMs)}.`;
@@ -365,6 +383,8 @@ export function createHostView({ id, base, ringSize, thresholds, windowMs, reque
       const asOf = OUTDATED.has(status.state) && status.lastSampleAt ? status.lastSampleAt : now;
       drawState(now);
       if (latest.hello) drawHello(element, latest.hello, asOf);
+      // Every pass: an alert's age moves on with the clock.
+      drawAlerts(element, [...activeAlerts.values()], alertLog, now);
       if (figuresDirty && collapsible) drawSummary(element, latest, thresholds);
       if (!expanded) {
         // Expanding marks everything changed: the panels catch up then.

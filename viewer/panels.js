@@ -17,6 +17,7 @@ import { fullestFilesystem, inodesUsedRatio } from './summary.js';
  * @typedef {import('../agent/events').PressureEvent} PressureEvent
  * @typedef {import('../agent/events').ProcessesEvent} ProcessesEvent
  * @typedef {import('../agent/events').ProcessEntry} ProcessEntry
+ * @typedef {import('../agent/events').AlertEvent} AlertEvent
  * @typedef {import('../agent/events').Filesystem} Filesystem
  * @typedef {import('../agent/events').Topic} Topic
  * @typedef {import('./format.js').Thresholds} Thresholds
@@ -195,7 +196,7 @@ export function drawDisk(card, disk, thresholds) {
     () => cloneTemplate('filesystem-template'),
     (li, fs) => drawFilesystem(li, fs, thresholds),
   );
-  const table = $(card, '.devices');
+  const table = $(card, '.disk-devices');
   table.hidden = disk.devices.length === 0;
   renderList($(table, 'tbody'), disk.devices, (d) => d.device, createDeviceRow, (row, d) => {
     const cells = /** @type {HTMLElement[]} */ ([...row.children]);
@@ -314,6 +315,54 @@ export function drawProcesses(card, processes, order) {
     setText(cells[6], String(p.threads));
     setText(cells[7], p.readBytesPerSecond === undefined ? '–' : formatRate(p.readBytesPerSecond));
     setText(cells[8], p.writeBytesPerSecond === undefined ? '–' : formatRate(p.writeBytesPerSecond));
+  });
+}
+
+/** An alert's severity as the page's levels: critical red, warning amber, info none. @param {string} severity @returns {Level | undefined} */
+const levelOfSeverity = (severity) => (severity === 'critical' ? 'critical' : severity === 'warning' ? 'warn' : undefined);
+
+/** The name of an alert with the labels that tell its series apart (device, mountpoint, ...). @param {AlertEvent} alert */
+function alertTitle(alert) {
+  const own = Object.entries(alert.labels).filter(([name]) => !['alertname', 'severity', 'instance', 'job'].includes(name));
+  return own.length ? `${alert.name} (${own.map(([, value]) => value).join(', ')})` : alert.name;
+}
+
+/** How long an active alert has been in its state, said as a person would. @param {AlertEvent} alert @param {number} now */
+function alertAge(alert, now) {
+  if (alert.state === 'firing') return `firing for ${formatDuration(now - (alert.firedAt ?? alert.activeAt))}`;
+  return `pending for ${formatDuration(now - alert.activeAt)} of ${formatDuration(alert.forMs)}`;
+}
+
+/**
+ * The alert strip (active alerts, firing first, then by when they started) and the log of the last changes.
+ * @param {HTMLElement} card @param {AlertEvent[]} active @param {AlertEvent[]} log newest first @param {number} now
+ */
+export function drawAlerts(card, active, log, now) {
+  const sorted = [...active].sort((a, b) => Number(b.state === 'firing') - Number(a.state === 'firing') || a.activeAt - b.activeAt);
+  const strip = $(card, '.alerts');
+  strip.hidden = sorted.length === 0;
+  renderList(strip, sorted, (a) => `${a.name}${JSON.stringify(a.labels)}`, () => document.createElement('li'), (li, a) => {
+    li.className = 'alert';
+    li.dataset.state = a.state;
+    setLevel(li, a.state === 'firing' ? levelOfSeverity(a.severity) : undefined);
+    setText(li, `${alertTitle(a)}, ${a.severity}: ${a.summary} · ${alertAge(a, now)}`);
+  });
+  const firing = sorted.filter((a) => a.state === 'firing');
+  const pending = sorted.length - firing.length;
+  const worst = firing.some((a) => a.severity === 'critical') ? 'critical' : firing.some((a) => a.severity === 'warning') ? 'warn' : undefined;
+  const counts = [firing.length ? `${firing.length} firing` : '', pending ? `${pending} pending` : ''].filter(Boolean).join(', ');
+  setFigure($(card, '.summary-alerts'), counts || 'none', worst);
+
+  const details = $(card, '.alert-log');
+  details.hidden = log.length === 0;
+  setText($(details, 'summary'), `Alert log (${log.length})`);
+  renderList($(details, 'tbody'), log, (a) => `${a.name}${JSON.stringify(a.labels)}${a.state}${a.ts}`, () => createRow(4), (row, a) => {
+    const cells = /** @type {HTMLElement[]} */ ([...row.children]);
+    setText(cells[0], alertTitle(a));
+    setFigure(cells[1], a.state, a.state === 'firing' ? levelOfSeverity(a.severity) : undefined);
+    setText(cells[2], formatClock(a.ts));
+    setText(cells[3], formatClock(a.activeAt));
+    setText(cells[4], a.resolvedAt === undefined ? '–' : formatDuration(a.resolvedAt - a.activeAt));
   });
 }
 

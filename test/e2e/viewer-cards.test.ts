@@ -17,6 +17,7 @@ import {
   launchViewerBrowser,
   openViewer,
   pixelsOfColour,
+  sourceWithLoad,
   startViewerAgent,
   textOf,
   waitForSamples,
@@ -25,12 +26,6 @@ import {
 
 /** The list of the CPU modes to stack, bottom first; idle is what is left above them. */
 const STACKED_MODES = ['user', 'system', 'iowait', 'irq', 'softirq', 'steal', 'nice'];
-
-/** A fake source whose 1-minute load average the test sets (the fake host has 2 CPUs). */
-function sourceWithLoad(): { source: Source; setLoad1(value: number): void } {
-  let load1 = 1;
-  return { source: { ...createFakeSource().source, load: async () => ({ load1, load5: 1, load15: 0.8 }) }, setLoad1: (value) => (load1 = value) };
-}
 
 /** A second mount, nearly full: 470 GiB used, 10 GiB left to users (df's Use%: 470 / 480 = 97.9%). */
 const DATA_MOUNT: MountReading = {

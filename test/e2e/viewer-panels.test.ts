@@ -11,7 +11,7 @@ import { formatPercent, formatRate } from '../../viewer/format.js';
 import { stopTestAgents } from '../helpers/agent';
 import { createFakeSource } from '../helpers/fake-source';
 import { untilTrue } from '../helpers/until';
-import { ARTIFACTS, cspViolations, host, launchViewerBrowser, openViewer, pixelsOfColour, startViewerAgent, textOf, VIEWER_CONFIG } from '../helpers/viewer-page';
+import { ARTIFACTS, cspViolations, host, launchViewerBrowser, openViewer, pixelsOfColour, sourceWithLoad, startViewerAgent, textOf, VIEWER_CONFIG } from '../helpers/viewer-page';
 
 /** Every topic at the viewer tests' pace (processes' default is 5 s). */
 const EVERY = VIEWER_CONFIG.collectors.cpu;
@@ -174,6 +174,72 @@ describe("the viewer's process, network and pressure panels in Chromium", () => 
     expect(await host(page).locator('.pressure').isHidden()).toBe(true);
     expect(await host(page).locator('.panel-processes').isHidden()).toBe(true);
     expect(await host(page).locator('.panel-network').isVisible()).toBe(true);
+    expect(problems).toEqual({ console: [], errors: [] });
+  });
+});
+
+describe("the viewer's alert strip and log in Chromium", () => {
+  let browser: Awaited<ReturnType<typeof launchViewerBrowser>>;
+  let context: BrowserContext;
+
+  beforeAll(async () => {
+    browser = await launchViewerBrowser();
+    context = browser.context;
+  });
+
+  afterEach(async () => {
+    for (const page of context.pages()) await page.close();
+    await stopTestAgents();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  /** The strip's entries about `name`, as text, with their state and level. */
+  const stripOf = (page: Page, name: string) =>
+    host(page)
+      .locator('.alerts li')
+      .evaluateAll((items, alertName) => items.filter((li) => li.textContent?.startsWith(alertName)).map((li) => ({ text: li.textContent, state: li.getAttribute('data-state'), level: li.getAttribute('data-level') })), name);
+
+  it('shows a firing alert in its severity, a pending one with how long of its for, and keeps both changes in the log once resolved', async () => {
+    const { source, setLoad1 } = sourceWithLoad();
+    // Two of the agent's custom rules on the same figure: one fires at once, the other waits an hour.
+    const custom = {
+      HighLoad: { topic: 'load', field: 'load1', above: 3, for: 0, severity: 'critical' },
+      SustainedLoad: { topic: 'load', field: 'load1', above: 3, for: '1h', severity: 'warning' },
+    };
+    const agent = await startViewerAgent({ alerts: { custom } }, source);
+    const { page, problems } = await openViewer(context, `${agent.url}/`);
+    expect(await stripOf(page, 'HighLoad')).toEqual([]);
+
+    setLoad1(4.2);
+    await untilTrue('HighLoad firing in the strip', async () => (await stripOf(page, 'HighLoad')).length === 1);
+    const [firing] = await stripOf(page, 'HighLoad');
+    expect(firing).toMatchObject({ state: 'firing', level: 'critical' });
+    expect(firing.text).toMatch(/^HighLoad, critical: .+ · firing for \d+ s$/);
+    const [pending] = await stripOf(page, 'SustainedLoad');
+    expect(pending).toMatchObject({ state: 'pending', level: null });
+    expect(pending.text).toMatch(/^SustainedLoad, warning: .+ · pending for \d+ s of 1 h$/);
+    // The agent's own list says the same.
+    const { data } = (await (await fetch(`${agent.url}/api/alerts`)).json()) as { data: { alerts: { labels: Record<string, string>; state: string }[] } };
+    expect(data.alerts.filter((a) => ['HighLoad', 'SustainedLoad'].includes(a.labels.alertname)).map((a) => [a.labels.alertname, a.state]).sort()).toEqual([
+      ['HighLoad', 'firing'],
+      ['SustainedLoad', 'pending'],
+    ]);
+
+    setLoad1(1);
+    await untilTrue('HighLoad gone from the strip', async () => (await stripOf(page, 'HighLoad')).length === 0 && (await stripOf(page, 'SustainedLoad')).length === 0);
+    const log = host(page).locator('.alert-log');
+    await log.locator('summary').click();
+    const rows = await rowsOf(page, '.alert-log-table');
+    const states = (name: string) => rows.filter((cells) => cells[0] === name).map((cells) => cells[1]);
+    // Newest first: resolved after firing; the pending one that never fired went back to inactive.
+    expect(states('HighLoad')).toEqual(['resolved', 'firing']);
+    expect(states('SustainedLoad')).toEqual(['inactive', 'pending']);
+    const resolved = rows.find((cells) => cells[0] === 'HighLoad' && cells[1] === 'resolved')!;
+    expect(resolved[4]).toMatch(/^(\d+ (s|min))( \d+ s)?$/);
+    await page.screenshot({ path: join(ARTIFACTS, 'viewer-alerts.png'), fullPage: true });
     expect(problems).toEqual({ console: [], errors: [] });
   });
 });

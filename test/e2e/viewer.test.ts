@@ -185,7 +185,7 @@ describe('the viewer in Chromium', () => {
     expect(await textOf(page, '.memory-used')).toBe('3.00 GiB');
     expect(await textOf(page, '.memory-swap')).toBe('512 MiB of 1.00 GiB');
     expect(await textOf(page, '.fs-detail')).toBe('35.0 GiB free of 100 GiB · inodes 16.7% used, 5M free · /dev/sda1 (ext4)');
-    expect(await textOf(page, '.devices tbody th')).toBe('sda');
+    expect(await textOf(page, '.disk-devices tbody th')).toBe('sda');
     expect(await host(page).locator('.cores li').count()).toBe(2);
     // Thresholds from the config (warn 0.5): 3/8 memory used is ok, the 63% full filesystem is amber.
     expect(await host(page).locator('.memory-used').getAttribute('data-level')).toBe('ok');

@@ -174,3 +174,9 @@ export function huedPixels(page: Page, selector: string): Promise<number[]> {
     }),
   );
 }
+
+/** A fake source whose 1-minute load average the test sets (the fake host has 2 CPUs). */
+export function sourceWithLoad(): { source: Source; setLoad1(value: number): void } {
+  let load1 = 1;
+  return { source: { ...createFakeSource().source, load: async () => ({ load1, load5: 1, load15: 0.8 }) }, setLoad1: (value) => (load1 = value) };
+}

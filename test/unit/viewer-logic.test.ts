@@ -139,6 +139,14 @@ describe('a chart history filled from the stored history of the agent, then live
     expect(history.columns.get('cached')).toEqual([7, 7, null, null, null]);
   });
 
+  it('keeps one empty step of a stretch without samples, to break the line there, and none before the first sample', () => {
+    const history = createHistory();
+    // The agent's answer for 7 steps: nothing before it started, 2 samples, 3 steps while it was down, 1 sample.
+    history.prepend([1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000], { used: [null, null, 1, 2, null, null, null, 3] });
+    expect(history.times).toEqual([3, 4, 5, 8]);
+    expect(history.columns.get('used')).toEqual([1, 2, null, 3]);
+  });
+
   it('adds nothing from a stored answer that holds nothing older than the page', () => {
     const history = createHistory();
     history.push(1_000_000_000, { used: 5 });
