@@ -5,8 +5,13 @@
  *   npm run mutation -- --mutate 'agent/collectors/**\/*.ts' --incrementalFile reports/incremental-collectors.json
  * Incremental: results are kept under reports/ (gitignored: they hold absolute timings of one machine), so a rerun
  * tests only the mutants whose code or covering tests changed. Equivalent survivors: stryker-equivalent.md.
+ * A run over a few files may name the unit suites that cover them (comma-separated globs under test/unit), to keep
+ * its dry run short; the default is every unit suite:
+ *   MUTATION_TESTS='sse-*' npm run mutation -- --mutate agent/sse/wire.ts --incrementalFile reports/incremental-sse.json
  * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
  */
+const suites = (process.env.MUTATION_TESTS ?? '*').split(',').map((glob) => `<rootDir>/test/unit/${glob.trim()}.test.ts`);
+
 export default {
   packageManager: 'npm',
   testRunner: 'jest',
@@ -20,7 +25,7 @@ export default {
     config: {
       // The unit suites only: an integration suite starts an agent for every mutant it covers (all of them), which
       // made a folder take hours on a busy 2-core machine, and waits seconds on a mutant that breaks the agent.
-      testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+      testMatch: suites,
       // No Debian package is needed by these suites.
       globalSetup: undefined,
     },

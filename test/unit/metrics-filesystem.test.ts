@@ -51,6 +51,14 @@ describe('filesystem families', () => {
   it('read-only when the superblock says so even if the mount options say rw (node_exporter #3157)', () => {
     const remounted: MountReading = { ...FAKE_MOUNT, options: ['rw', 'relatime'], superOptions: ['ro', 'errors=remount-ro'] };
     expect(seriesLines([remounted])).toContain(`node_filesystem_readonly{${ROOT_LABELS}} 1`);
+    // And, as node_exporter always did, when the mount itself is read-only on a read-write filesystem (a ro bind mount).
+    const bound: MountReading = { ...FAKE_MOUNT, options: ['ro', 'relatime'], superOptions: ['rw'] };
+    expect(seriesLines([bound])).toContain(`node_filesystem_readonly{${ROOT_LABELS}} 1`);
+  });
+
+  it("node_filesystem_mount_info: the HELP of node_exporter's filesystem_common.go", () => {
+    const info = filesystemFamilies([FAKE_MOUNT], PROCFS).find((f) => f.name === 'node_filesystem_mount_info');
+    expect(info?.help).toBe('Filesystem mount information.');
   });
 
   it('never a duplicate series: a mount listed twice with the same labels is served once', () => {

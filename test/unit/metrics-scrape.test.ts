@@ -145,6 +145,8 @@ describe('scrape', () => {
     expect(names(families).filter((name) => name.includes('Odd'))).toEqual([]);
     expect(valueOf(families, 'node_load1')).toBe(0.5);
     expect(warn).toHaveBeenCalledTimes(2);
+    // The warning about the reading names its topic and carries the error, for whoever reads the log.
+    expect(warn).toHaveBeenCalledWith({ err: expect.any(Error), topic: 'cpu' }, expect.stringMatching(/\S/));
   });
 
   it('node_cpu_seconds_total never goes backwards when the kernel counter dips (iowait), as node_exporter', async () => {

@@ -86,6 +86,8 @@ describe('statfs of mounts on threads of their own', () => {
       '/denied': Object.assign(new Error("EACCES: permission denied, statfs '/denied'"), { code: 'EACCES' }),
       '/coded': Object.assign(new Error('Worker terminated due to reaching memory limit: JS heap out of memory'), { code: 'ERR_WORKER_OUT_OF_MEMORY' }),
       '/exited': new Error('statfs thread exited'),
+      // Only Node's own errno message starts with the code: another that holds one further on is kept whole.
+      '/wrapped': new Error('statfs gave up: EIO: input/output error, twice'),
       '/odd': 'EIO',
       '/null': null,
     };
@@ -95,7 +97,7 @@ describe('statfs of mounts on threads of their own', () => {
       startThread: () => ({ ready: Promise.resolve(), statfs: (path) => Promise.reject(failures[path]), close: () => undefined }),
     });
     const errors = await Promise.all(Object.keys(failures).map(async (path) => (await mounts.stat(path)).error));
-    expect(errors).toEqual(['permission denied', 'ERR_WORKER_OUT_OF_MEMORY', 'statfs thread exited', 'EIO', 'null']);
+    expect(errors).toEqual(['permission denied', 'ERR_WORKER_OUT_OF_MEMORY', 'statfs thread exited', 'statfs gave up: EIO: input/output error, twice', 'EIO', 'null']);
     mounts.close();
   });
 });
@@ -149,6 +151,22 @@ describe('statfs of mounts, timed (fake clock)', () => {
     await jest.advanceTimersByTimeAsync(1000);
     expect(next.value).toBeUndefined();
     threads.releases.get('/hung1')!();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(next.value).toMatchObject({ stats: { sizeBytes: 4096000 } });
+    mounts.close();
+  });
+
+  it('with one thread stuck and the other only slow, the others wait for that one rather than be told none is free', async () => {
+    const threads = fakeThreads();
+    const mounts = createMountStatfs({ timeoutMs: 60_000, maxThreads: 2, startThread: threads.startThread });
+    const first = answerOf(mounts.stat('/hung1'));
+    await jest.advanceTimersByTimeAsync(1000);
+    void mounts.stat('/hung2'); // on the second thread, as the first is slow
+    const next = answerOf(mounts.stat('/d'));
+    await jest.advanceTimersByTimeAsync(59_000);
+    expect(first.value).toEqual({ stats: null, error: MOUNT_TIMEOUT });
+    expect(next.value).toBeUndefined(); // /hung2 has 1 s to go before it is stuck
+    threads.releases.get('/hung2')!();
     await jest.advanceTimersByTimeAsync(0);
     expect(next.value).toMatchObject({ stats: { sizeBytes: 4096000 } });
     mounts.close();

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openProcFile, readCapped } from '../../agent/sources/procfs/proc-file';
@@ -85,6 +85,16 @@ describe('the cap on a read', () => {
     under.close();
     expect(await readCapped(path, 5000)).toHaveLength(5000);
     await expect(readCapped(path, 4999)).rejects.toThrow('larger than 4999 bytes');
+  });
+
+  it('closes what it reads once, whether the read succeeds or fails', async () => {
+    const openFds = () => readdirSync('/proc/self/fd').length;
+    const before = openFds();
+    for (let i = 0; i < 5; i += 1) {
+      expect(await readCapped(path, 5000)).toHaveLength(5000);
+      await expect(readCapped(path, 10)).rejects.toThrow('larger than 10 bytes');
+    }
+    expect(openFds()).toBe(before);
   });
 
   it('fails on an endless file (/dev/zero in place of a /proc file) instead of filling the memory', async () => {

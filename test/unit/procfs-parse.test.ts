@@ -74,7 +74,7 @@ describe('parseStat', () => {
 
   it('reads CPUs numbered 10 and up, and no line that only starts like one', () => {
     // The kernel prints cpu%d (fs/proc/stat.c): a host with 12 CPUs has cpu10 and cpu11.
-    const text = 'cpu  4 0 0 0\ncpu9 1 0 0 0\ncpu10 2 0 0 0\ncpu11 3 0 0 0\ncpufreq 5 0 0 0\nxcpu3 6 0 0 0\n';
+    const text = 'cpu  4 0 0 0\ncpu9 1 0 0 0\ncpu10 2 0 0 0\ncpu11 3 0 0 0\ncpufreq 5 0 0 0\nxcpu3 6 0 0 0\ncpu12x 7 0 0 0\n';
     expect(parseStat(text).map((c) => [c.cpu, c.seconds.user])).toEqual([
       ['9', 0.01],
       ['10', 0.02],
@@ -84,6 +84,16 @@ describe('parseStat', () => {
 
   it('throws on a non-numeric counter rather than exporting a wrong value, naming the line', () => {
     expect(() => parseStat('cpu0 10 x 3 4\n')).toThrow('not a number: "x" in /proc/stat line "cpu0 10 x 3 4"');
+  });
+
+  it('takes any run of whitespace between the fields, as node_exporter (procfs, strings.Fields) does', () => {
+    const [cpu0] = parseStat('cpu0  100\t1   20 500 \n');
+    expect(cpu0!.seconds).toMatchObject({ user: 1, nice: 0.01, system: 0.2, idle: 5, iowait: 0 });
+  });
+
+  it('names no more than the first 80 characters of a line it cannot read', () => {
+    const long = `intr ${'1 '.repeat(100)}`;
+    expect(() => parseStat(long)).toThrow(`no cpuN line (line 1 ${JSON.stringify(long.slice(0, 80))})`);
   });
 });
 
@@ -96,6 +106,10 @@ describe('parseBootTime', () => {
   it('throws when there is no btime line, or one without its value', () => {
     expect(() => parseBootTime('cpu0 1 2 3 4\n')).toThrow('no btime line in /proc/stat');
     expect(() => parseBootTime('btime\n')).toThrow('no btime line in /proc/stat');
+  });
+
+  it('takes any run of whitespace between the fields, as strings.Fields does', () => {
+    expect(parseBootTime('ctxt 1\n btime \t 1700000000\n')).toBe(1700000000);
   });
 
   it('throws on a btime that is not a number, naming it', () => {
@@ -168,6 +182,8 @@ describe('parseLoadavg', () => {
   it('reads an idle host (all averages 0) and a file of the three averages alone', () => {
     expect(parseLoadavg('0.00 0.00 0.00 1/97 4242\n')).toEqual({ load1: 0, load5: 0, load15: 0 });
     expect(parseLoadavg('1.50 0.75 0.25')).toEqual({ load1: 1.5, load5: 0.75, load15: 0.25 });
+    // Fields split on runs of whitespace, as strings.Fields in node_exporter's procfs.
+    expect(parseLoadavg('1.50  0.75\t0.25 1/2 3\n')).toEqual({ load1: 1.5, load5: 0.75, load15: 0.25 });
   });
 
   it('throws on negative averages (no count of tasks is negative), naming the line', () => {
@@ -318,7 +334,8 @@ describe('parseMountinfo', () => {
 
   it('skips a line cut short after the separator, or with a device number that is not major:minor', () => {
     const good = '20 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw';
-    const lines = [good, '21 20 8:2 / /cut rw - ext4 /dev/sda2', '22 20 8:3x / /bad rw - ext4 /dev/sda3 rw', '23 20 x8:4 / /bad2 rw - ext4 /dev/sda4 rw', '24 20 8 / /bad3 rw - ext4 /dev/sda5 rw'];
+    // proc(5): the optional fields end at a lone "-"; a line cut before it has no fstype, source nor super options.
+    const lines = [good, '25 20 8:6 / /nosep rw,relatime shared:1 master:2 ext4 /dev/sda6 rw', '21 20 8:2 / /cut rw - ext4 /dev/sda2', '22 20 8:3x / /bad rw - ext4 /dev/sda3 rw', '23 20 x8:4 / /bad2 rw - ext4 /dev/sda4 rw', '24 20 8 / /bad3 rw - ext4 /dev/sda5 rw'];
     expect(parseMountinfo(lines.join('\n')).map((m) => m.mountpoint)).toEqual(['/']);
   });
 
@@ -349,6 +366,8 @@ describe('parseCpuinfoModel', () => {
   it('takes the first "model name", whatever the whitespace around its colon', () => {
     expect(parseCpuinfoModel('processor : 0\nmodel name  :  Example CPU @ 2.00GHz \nmodel name: Other\n')).toBe('Example CPU @ 2.00GHz');
     expect(parseCpuinfoModel('model name: Other\n')).toBe('Other');
+    // A key that only ends in "model name" is another field.
+    expect(parseCpuinfoModel('cpu model name: Not it\nmodel name: This\n')).toBe('This');
   });
 });
 

@@ -193,6 +193,8 @@ describe('procfs source: errors', () => {
     await expect(source.cpu()).rejects.toThrow("couldn't read /nonexistent-procfs/stat: ENOENT");
     await expect(source.memory()).rejects.toThrow("couldn't read /nonexistent-procfs/meminfo: ENOENT");
     await expect(source.diskStats()).rejects.toThrow("couldn't read /nonexistent-procfs/diskstats: ENOENT");
+    // The file system's error stays as the cause, errno and syscall with it, for the log.
+    await expect(source.load()).rejects.toMatchObject({ cause: { code: 'ENOENT', syscall: 'open' } });
   });
 
   it('fails a sample whose file is past its cap (a 50 MB meminfo), naming the file', async () => {
@@ -208,7 +210,9 @@ describe('procfs source: errors', () => {
     const dir = mkdtempSync(join(os.tmpdir(), 'hostfeed-procfs-'));
     try {
       writeFileSync(join(dir, 'loadavg'), 'garbage\n');
-      await expect(createProcfsSource({ root: dir }).load()).rejects.toThrow(`couldn't parse ${dir}/loadavg: unexpected content`);
+      const load = createProcfsSource({ root: dir }).load();
+      await expect(load).rejects.toThrow(`couldn't parse ${dir}/loadavg: unexpected content`);
+      await expect(load).rejects.toMatchObject({ cause: expect.objectContaining({ message: expect.stringMatching(/^unexpected content/) }) });
     } finally {
       rmSync(dir, { recursive: true });
     }

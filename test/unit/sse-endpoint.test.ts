@@ -228,7 +228,8 @@ describe('beyond the limits', () => {
 });
 
 describe('whether a request is an EventSource one (Accept, RFC 9110)', () => {
-  it.each(['text/event-stream', 'Text/Event-Stream', 'text/html, text/event-stream', 'text/event-stream ; q=0.5', 'text/event-stream;q=0.001', 'text/event-stream;Q=1'])(
+  // RFC 9110 12.4.2: the weight is the parameter named q; another whose name ends in q (seq=0) weighs nothing.
+  it.each(['text/event-stream', 'Text/Event-Stream', 'text/html, text/event-stream', 'text/event-stream ; q=0.5', 'text/event-stream;q=0.001', 'text/event-stream;Q=1', 'text/event-stream;seq=0'])(
     'takes %j',
     (accept) => expect(acceptsEventStream(accept)).toBe(true),
   );
