@@ -46,8 +46,8 @@ function syntheticTree(): string {
   return root;
 }
 
-/** Every collector but processes off: the trees hold nothing else. */
-const ONLY_PROCESSES = { cpu: { enabled: false }, memory: { enabled: false }, load: { enabled: false }, disk: { enabled: false } };
+/** Every collector but processes off: the synthetic tree has no other file, and /healthz is 200 only when each enabled one reads. */
+const ONLY_PROCESSES = { cpu: { enabled: false }, memory: { enabled: false }, load: { enabled: false }, disk: { enabled: false }, network: { enabled: false }, pressure: { enabled: false } };
 
 describe.each([
   ['the captured tree', () => CAPTURE],
