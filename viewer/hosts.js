@@ -49,6 +49,21 @@ import { $, cloneTemplate, coresOf, drawCollectorErrors, drawCpu, drawDisk, draw
 const STATE_LABELS = { connecting: 'Connecting…', live: 'Live', stale: 'Stale', reconnecting: 'Reconnecting…' };
 /** States whose figures are old news: drawn grey (style.css), the uptime stopped at the last sample. */
 const OUTDATED = new Set(['stale', 'reconnecting']);
+/**
+ * A chart of bytes per second with two series per device (columnsOfEvent names them `<device> <word>`): one colour
+ * per device, the first word's series filled, the second's dashed.
+ * @param {string} title @param {string} filled @param {string} dashed @returns {import('./charts.js').ChartSpec}
+ */
+function throughputSpec(title, filled, dashed) {
+  return {
+    title,
+    format: formatRate,
+    yRange: (max) => [0, Math.max(max * 1.1, 1024)],
+    yIncrements: BINARY_INCREMENTS,
+    style: (name, index) => ({ colour: Math.floor(index / 2), dashed: name.endsWith(` ${dashed}`), filled: name.endsWith(` ${filled}`) }),
+  };
+}
+
 /** Changes of the agent's alerts the log keeps, newest first (Glances keeps as many). */
 const ALERT_LOG_SIZE = 50;
 /** Points asked of the stored history per series: about a chart's width in pixels. */
@@ -147,30 +162,8 @@ export function createHostView({ id, base, ringSize, thresholds, windowMs, reque
       },
       chartView('memory'),
     ),
-    disk: createChart(
-      $(element, '.chart-disk'),
-      {
-        title: 'Disk throughput',
-        format: formatRate,
-        yRange: (max) => [0, Math.max(max * 1.1, 1024)],
-        yIncrements: BINARY_INCREMENTS,
-        // Two series per device, read then write: one colour per device, reads filled, writes dashed.
-        style: (name, index) => ({ colour: Math.floor(index / 2), dashed: name.endsWith(' write'), filled: name.endsWith(' read') }),
-      },
-      chartView('disk'),
-    ),
-    network: createChart(
-      $(element, '.chart-network'),
-      {
-        title: 'Network traffic',
-        format: formatRate,
-        yRange: (max) => [0, Math.max(max * 1.1, 1024)],
-        yIncrements: BINARY_INCREMENTS,
-        // As the disk chart: one colour per interface, received filled, sent dashed.
-        style: (name, index) => ({ colour: Math.floor(index / 2), dashed: name.endsWith(' out'), filled: name.endsWith(' in') }),
-      },
-      chartView('network'),
-    ),
+    disk: createChart($(element, '.chart-disk'), throughputSpec('Disk throughput', 'read', 'write'), chartView('disk')),
+    network: createChart($(element, '.chart-network'), throughputSpec('Network traffic', 'in', 'out'), chartView('network')),
     pressure: createChart(
       $(element, '.chart-pressure'),
       {
@@ -255,6 +248,14 @@ export function createHostView({ id, base, ringSize, thresholds, windowMs, reque
     changed(...allCharts());
   };
 
+  /** A sample of a topic with a chart: the latest of its kind, its collector working again, a point on its chart. */
+  const charted = (/** @type {ChartName} */ name) => (/** @type {any} */ data) => {
+    /** @type {Record<string, unknown>} */ (latest)[name] = data;
+    collectorErrors.delete(name);
+    histories[name].push(data.ts, columnsOfEvent(name, data));
+    changed(name);
+  };
+
   const feed = connectFeed(
     base,
     ringSize,
@@ -271,43 +272,12 @@ export function createHostView({ id, base, ringSize, thresholds, windowMs, reque
         // The core count sets the load chart's levels.
         changed('load');
       },
-      cpu(data) {
-        latest.cpu = data;
-        collectorErrors.delete('cpu');
-        histories.cpu.push(data.ts, columnsOfEvent('cpu', data));
-        changed('cpu');
-      },
-      memory(data) {
-        latest.memory = data;
-        collectorErrors.delete('memory');
-        histories.memory.push(data.ts, columnsOfEvent('memory', data));
-        changed('memory');
-      },
-      disk(data) {
-        latest.disk = data;
-        collectorErrors.delete('disk');
-        histories.disk.push(data.ts, columnsOfEvent('disk', data));
-        changed('disk');
-      },
-      load(data) {
-        latest.load = data;
-        collectorErrors.delete('load');
-        histories.load.push(data.ts, columnsOfEvent('load', data));
-        changed('load');
-      },
-      // No panel draws these yet: the viewer part of issue #14.
-      network(data) {
-        latest.network = data;
-        collectorErrors.delete('network');
-        histories.network.push(data.ts, columnsOfEvent('network', data));
-        changed('network');
-      },
-      pressure(data) {
-        latest.pressure = data;
-        collectorErrors.delete('pressure');
-        histories.pressure.push(data.ts, columnsOfEvent('pressure', data));
-        changed('pressure');
-      },
+      cpu: charted('cpu'),
+      memory: charted('memory'),
+      disk: charted('disk'),
+      load: charted('load'),
+      network: charted('network'),
+      pressure: charted('pressure'),
       processes(data) {
         latest.processes = data;
         collectorErrors.delete('processes');

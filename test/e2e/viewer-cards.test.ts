@@ -4,9 +4,8 @@
  * compact rows told apart by address, each expanding into its full card. Screenshots go to test/artifacts/.
  */
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { MountReading, Source } from '../../agent/sources/types';
-import { stopTestAgents } from '../helpers/agent';
 import { createFakeSource, FAKE_INVENTORY, FAKE_MOUNT } from '../helpers/fake-source';
 import { until, untilTrue } from '../helpers/until';
 import {
@@ -14,12 +13,12 @@ import {
   cspViolations,
   host,
   huedPixels,
-  launchViewerBrowser,
   openViewer,
   pixelsOfColour,
   sourceWithLoad,
   startViewerAgent,
   textOf,
+  useViewerBrowser,
   waitForSamples,
   waitForState,
 } from '../helpers/viewer-page';
@@ -60,27 +59,12 @@ function resolvedColour(page: Page, property: string, index = 0): Promise<string
 }
 
 describe("the viewer's cards and overview rows in Chromium", () => {
-  let browser: Awaited<ReturnType<typeof launchViewerBrowser>>;
-  let context: BrowserContext;
-
-  beforeAll(async () => {
-    browser = await launchViewerBrowser();
-    context = browser.context;
-  });
-
-  afterEach(async () => {
-    for (const page of context.pages()) await page.close();
-    await stopTestAgents();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = useViewerBrowser();
 
   it('stacks the CPU modes, user at the bottom, each with its own value in the legend and their sum the busy figure', async () => {
     // The fake source moves every mode on every read, by a different mix each time.
     const agent = await startViewerAgent({}, createFakeSource().source);
-    const { page, problems } = await openViewer(context, `${agent.url}/`);
+    const { page, problems } = await openViewer(browser.context(), `${agent.url}/`);
     await waitForSamples(page, 6, '.chart-cpu');
 
     // Legend and figure come from the same sample when read in one task.
@@ -135,7 +119,7 @@ describe("the viewer's cards and overview rows in Chromium", () => {
     const { source, setLoad1 } = sourceWithLoad();
     setLoad1(1.2);
     const agent = await startViewerAgent({}, source);
-    const { page, problems } = await openViewer(context, `${agent.url}/`);
+    const { page, problems } = await openViewer(browser.context(), `${agent.url}/`);
     const colours = { ok: await resolvedColour(page, '--ok'), warn: await resolvedColour(page, '--warn'), critical: await resolvedColour(page, '--critical') };
     expect(new Set(Object.values(colours)).size).toBe(3);
 
@@ -168,7 +152,7 @@ describe("the viewer's cards and overview rows in Chromium", () => {
     // A host booted 30 s ago: its uptime reads in seconds, so a clock left running shows within seconds.
     const source: Source = { ...createFakeSource().source, inventory: async () => ({ ...FAKE_INVENTORY, bootTimeSeconds: Math.floor(Date.now() / 1000) - 30 }) };
     const first = await startViewerAgent({}, source);
-    const { page, problems } = await openViewer(context, `${first.url}/`);
+    const { page, problems } = await openViewer(browser.context(), `${first.url}/`);
     await waitForSamples(page, 4);
     // Live: the figures with a level have hues (the fake's figures include an amber filesystem), the charts too.
     expect((await levelColours(page)).filter(([, colour]) => !isGrey(colour)).length).toBeGreaterThan(3);
@@ -209,7 +193,7 @@ describe("the viewer's cards and overview rows in Chromium", () => {
     setLoad1(4.2);
     const busy = await startViewerAgent(others, { ...loaded, mounts: async (include) => [FAKE_MOUNT, DATA_MOUNT].filter((m) => include(m.mountpoint, m.fstype)) });
     const agents = [own, twin, busy];
-    const { page, problems } = await openViewer(context, `${own.url}/?agents=${agents.map((agent) => agent.url).join(',')}`);
+    const { page, problems } = await openViewer(browser.context(), `${own.url}/?agents=${agents.map((agent) => agent.url).join(',')}`);
     for (const index of agents.keys()) await waitForState(page, 'live', index);
 
     const row = (index: number, selector: string) => textOf(page, selector, index);

@@ -4,14 +4,13 @@
  * kernel's counters in the CPU panel. Figures are checked against the agent's own /api/snapshot of the same sample.
  */
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { Snapshot } from '../../agent/events';
 import type { ProcessStat, Source } from '../../agent/sources/types';
 import { formatPercent, formatRate } from '../../viewer/format.js';
-import { stopTestAgents } from '../helpers/agent';
 import { createFakeSource } from '../helpers/fake-source';
 import { untilTrue } from '../helpers/until';
-import { ARTIFACTS, cspViolations, host, launchViewerBrowser, openViewer, pixelsOfColour, sourceWithLoad, startViewerAgent, textOf, VIEWER_CONFIG } from '../helpers/viewer-page';
+import { ARTIFACTS, cspViolations, host, openViewer, pixelsOfColour, sourceWithLoad, startViewerAgent, textOf, useViewerBrowser, VIEWER_CONFIG } from '../helpers/viewer-page';
 
 /** Every topic at the viewer tests' pace (processes' default is 5 s). */
 const EVERY = VIEWER_CONFIG.collectors.cpu;
@@ -57,26 +56,11 @@ function rowsOf(page: Page, selector: string): Promise<string[][]> {
 }
 
 describe("the viewer's process, network and pressure panels in Chromium", () => {
-  let browser: Awaited<ReturnType<typeof launchViewerBrowser>>;
-  let context: BrowserContext;
-
-  beforeAll(async () => {
-    browser = await launchViewerBrowser();
-    context = browser.context;
-  });
-
-  afterEach(async () => {
-    for (const page of context.pages()) await page.close();
-    await stopTestAgents();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = useViewerBrowser();
 
   it('lists the busiest processes by CPU, re-sorts them by memory on a click, and never shows their arguments', async () => {
     const agent = await startViewerAgent(FAST_TOPICS, sourceWithProcesses());
-    const { page, problems } = await openViewer(context, `${agent.url}/`);
+    const { page, problems } = await openViewer(browser.context(), `${agent.url}/`);
     await untilTrue('three processes with a CPU figure', async () => (await rowsOf(page, '.processes')).length === 3 && (await textOf(page, '.busiest')) !== '–');
 
     const names = async () => (await rowsOf(page, '.processes')).map((cells) => cells[0]);
@@ -130,7 +114,7 @@ describe("the viewer's process, network and pressure panels in Chromium", () => 
       return reading.kind === 'counters' ? { ...reading, stat } : reading;
     };
     const agent = await startViewerAgent(FAST_TOPICS, { ...fake.source, cpu: cpuWithStat });
-    const { page, problems } = await openViewer(context, `${agent.url}/`);
+    const { page, problems } = await openViewer(browser.context(), `${agent.url}/`);
     await untilTrue('the network and pressure charts drawn in their series colour', async () =>
       (await pixelsOfColour(page, ':is(.chart-network, .chart-pressure)', '--series-1')).every((pixels) => pixels > 20),
     );
@@ -169,7 +153,7 @@ describe("the viewer's process, network and pressure panels in Chromium", () => 
   it('says so when the kernel has no pressure stall information, and shows no panel for a topic the agent does not sample', async () => {
     const { source } = createFakeSource();
     const agent = await startViewerAgent({ ...FAST_TOPICS, collectors: { ...FAST_TOPICS.collectors, processes: { enabled: false } } }, { ...source, pressure: async () => ({}) });
-    const { page, problems } = await openViewer(context, `${agent.url}/`);
+    const { page, problems } = await openViewer(browser.context(), `${agent.url}/`);
     await host(page).locator('.pressure-absent').waitFor({ state: 'visible' });
     expect(await host(page).locator('.pressure').isHidden()).toBe(true);
     expect(await host(page).locator('.panel-processes').isHidden()).toBe(true);
@@ -179,22 +163,7 @@ describe("the viewer's process, network and pressure panels in Chromium", () => 
 });
 
 describe("the viewer's alert strip and log in Chromium", () => {
-  let browser: Awaited<ReturnType<typeof launchViewerBrowser>>;
-  let context: BrowserContext;
-
-  beforeAll(async () => {
-    browser = await launchViewerBrowser();
-    context = browser.context;
-  });
-
-  afterEach(async () => {
-    for (const page of context.pages()) await page.close();
-    await stopTestAgents();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = useViewerBrowser();
 
   /** The strip's entries about `name`, as text, with their state and level. */
   const stripOf = (page: Page, name: string) =>
@@ -210,7 +179,7 @@ describe("the viewer's alert strip and log in Chromium", () => {
       SustainedLoad: { topic: 'load', field: 'load1', above: 3, for: '1h', severity: 'warning' },
     };
     const agent = await startViewerAgent({ alerts: { custom } }, source);
-    const { page, problems } = await openViewer(context, `${agent.url}/`);
+    const { page, problems } = await openViewer(browser.context(), `${agent.url}/`);
     expect(await stripOf(page, 'HighLoad')).toEqual([]);
 
     setLoad1(4.2);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { RunningAgent } from '../../agent/agent';
 import type { CpuCounters, Source } from '../../agent/sources/types';
-import { startTestAgent } from './agent';
+import { startTestAgent, stopTestAgents } from './agent';
 import { createFakeSource } from './fake-source';
 import { PROGRAMS, requireProgram } from './programs';
 import { untilTrue } from './until';
@@ -179,4 +179,23 @@ export function huedPixels(page: Page, selector: string): Promise<number[]> {
 export function sourceWithLoad(): { source: Source; setLoad1(value: number): void } {
   let load1 = 1;
   return { source: { ...createFakeSource().source, load: async () => ({ load1, load5: 1, load15: 0.8 }) }, setLoad1: (value) => (load1 = value) };
+}
+
+/**
+ * One browser for a describe block: launched before its tests; after each, its pages closed and the test agents
+ * stopped; closed after all. `context()` is the browser context to open pages in.
+ */
+export function useViewerBrowser(): { context(): BrowserContext } {
+  let browser: Awaited<ReturnType<typeof launchViewerBrowser>> | undefined;
+  beforeAll(async () => {
+    browser = await launchViewerBrowser();
+  });
+  afterEach(async () => {
+    for (const page of browser?.context.pages() ?? []) await page.close();
+    await stopTestAgents();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return { context: () => browser!.context };
 }
