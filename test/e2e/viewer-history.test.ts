@@ -11,7 +11,7 @@ import { stopTestAgents } from '../helpers/agent';
 import { createFakeSource } from '../helpers/fake-source';
 import { isEvent, openStream } from '../helpers/sse-stream';
 import { untilTrue } from '../helpers/until';
-import { ARTIFACTS, host, launchViewerBrowser, openViewer, samplesOf, startViewerAgent, waitForSamples } from '../helpers/viewer-page';
+import { ARTIFACTS, host, launchViewerBrowser, samplesOf, startViewerAgent, waitForSamples, watch } from '../helpers/viewer-page';
 
 /** Every reading of the fake source, made to hang: the agent then sends nothing new. */
 const READINGS = ['cpu', 'memory', 'load', 'mounts', 'diskStats', 'network', 'pressure', 'processes'] as const;
@@ -70,6 +70,17 @@ describe("the viewer's history in Chromium", () => {
     await browser?.close();
   });
 
+  /**
+   * A page on `url`, watched for problems. Not waiting for it to be live: an agent whose readings all hang sends only
+   * its ring, and the card turns stale 3 intervals after the last sample, maybe before a poll saw it live.
+   */
+  async function openPage(url: string): Promise<{ page: Page; problems: ReturnType<typeof watch> }> {
+    const page = await context.newPage();
+    const problems = watch(page);
+    await page.goto(url);
+    return { page, problems };
+  }
+
   it('fills the window from the stored history, beyond the replay ring, and zooms every chart into a dragged range', async () => {
     const fake = createFakeSource();
     const agent = await startViewerAgent({ ...SMALL_RING, history: { file: join(dir, 'history.bin') } }, fake.source);
@@ -81,7 +92,7 @@ describe("the viewer's history in Chromium", () => {
     const boot = /^([0-9a-f]+)-/.exec(watcher.events('cpu')[0].id ?? '')![1];
     const inRing = await cpuEventsInRing(agent.url, boot);
 
-    const { page, problems } = await openViewer(context, `${agent.url}/`);
+    const { page, problems } = await openPage(`${agent.url}/`);
     // Nothing new is sampled: all the chart holds came from the ring and the store, and the store reaches further back.
     await waitForSamples(page, inRing + 4, '.chart-cpu');
     expect(await samplesOf(page, 'cpu')).toBeGreaterThan(inRing);
@@ -114,7 +125,7 @@ describe("the viewer's history in Chromium", () => {
     await page.screenshot({ path: join(ARTIFACTS, 'viewer-zoomed.png'), fullPage: true });
 
     // A link to the zoomed page shows the same range.
-    const linked = await openViewer(context, page.url());
+    const linked = await openPage(page.url());
     await untilTrue('the linked page zoomed', async () => / from \d\d:\d\d:\d\d to /.test((await host(linked.page).locator('.chart-cpu').getAttribute('aria-label')) ?? ''));
 
     // Double-click goes back to the live window.
@@ -137,7 +148,7 @@ describe("the viewer's history in Chromium", () => {
     const fake = createFakeSource();
     for (const reading of READINGS) fake.fail(reading, 'hang');
     const second = await startViewerAgent({ port, history: { file } }, fake.source);
-    const { page, problems } = await openViewer(context, `${second.url}/`);
+    const { page, problems } = await openPage(`${second.url}/`);
     await waitForSamples(page, 5, '.chart-cpu');
     await untilTrue('the restart said in the CPU chart', async () => /; the agent restarted at \d\d:\d\d:\d\d$/.test((await host(page).locator('.chart-cpu').getAttribute('aria-label')) ?? ''));
     await page.screenshot({ path: join(ARTIFACTS, 'viewer-restart.png'), fullPage: true });
