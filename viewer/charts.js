@@ -16,6 +16,8 @@ const PALETTE_SIZE = 7;
 /** Fill opacity: a light tint under a single line, denser for stacked bands so that each reads as an area. */
 const FILL_ALPHA = 0.12;
 const STACKED_FILL_ALPHA = 0.45;
+/** The band between a series and its steps' max: lighter than a fill, so the mean stays the line that reads. */
+const MAX_BAND_ALPHA = 0.18;
 
 /** Axis steps at powers of two, so a bytes axis reads 256 MiB, 512 MiB, 1 GiB. */
 export const BINARY_INCREMENTS = Array.from({ length: 60 }, (_, power) => 2 ** power);
@@ -181,18 +183,25 @@ export function createChart(figure, spec, view) {
   let drawn = view.history();
   const columnOf = (/** @type {string} */ name) => drawn.columns.get(name) ?? new Array(drawn.times.length).fill(null);
 
+  /** The series whose stored steps hold a higher sample than their value: each drawn as a band up to it. */
+  /** @type {string[]} */
+  let maxNames = [];
+
   /** @returns {import('uplot').AlignedData} */
   const data = () => {
     const columns = names.map(columnOf);
-    return [drawn.times, ...(spec.stackedTotal === undefined ? columns : stackColumns(columns))];
+    const maxes = maxNames.map((name) => /** @type {(number | null)[]} */ (drawn.maxes.get(name)));
+    return [drawn.times, ...(spec.stackedTotal === undefined ? columns : stackColumns(columns)), ...maxes];
   };
 
   const build = () => {
     plot?.destroy();
     drawn = view.history();
     names = [...drawn.columns.keys()];
+    maxNames = [...drawn.maxes.keys()];
     const palette = readPalette(figure);
     const stacked = spec.stackedTotal !== undefined;
+    const colourOf = (/** @type {string} */ name) => palette.series[spec.style(name, names.indexOf(name)).colour % PALETTE_SIZE];
     const axis = {
       stroke: palette.axis,
       grid: { stroke: palette.grid, width: 1 },
@@ -266,9 +275,27 @@ export function createChart(figure, spec, view) {
               points: { show: false },
             };
           }),
+          // Zoomed out, a step's mean hides its spikes: its max, a thin line over a light band (the stacked chart's
+          // top, busy, is not one of its series: its max is a dotted line in the axis colour).
+          ...maxNames.map((name) => ({
+            label: `${name} max`,
+            stroke: stacked ? palette.axis : translucent(colourOf(name), 0.5),
+            width: 1,
+            dash: stacked ? [2, 2] : undefined,
+            value: (/** @type {UPlot} */ _u, /** @type {number | null} */ v) => (v == null ? '–' : spec.format(v)),
+            points: { show: false },
+          })),
         ],
-        // Each stacked series fills only down to the one below it.
-        bands: stacked ? names.slice(1).map((_, i) => ({ series: /** @type {[number, number]} */ ([i + 2, i + 1]) })) : undefined,
+        bands: [
+          // Each stacked series fills only down to the one below it.
+          ...(stacked ? names.slice(1).map((_, i) => ({ series: /** @type {[number, number]} */ ([i + 2, i + 1]) })) : []),
+          ...(stacked
+            ? []
+            : maxNames.flatMap((name, i) => {
+                const value = names.indexOf(name);
+                return value < 0 ? [] : [{ series: /** @type {[number, number]} */ ([names.length + 1 + i, value + 1]), fill: translucent(colourOf(name), MAX_BAND_ALPHA) }];
+              })),
+        ],
       },
       data(),
       plotArea,
@@ -306,7 +333,7 @@ export function createChart(figure, spec, view) {
   return {
     figure,
     draw() {
-      if (!plot || drawn !== view.history() || drawn.columns.size !== names.length) build();
+      if (!plot || drawn !== view.history() || drawn.columns.size !== names.length || drawn.maxes.size !== maxNames.length) build();
       else plot.setData(data());
       summarise();
     },

@@ -64,10 +64,12 @@ export function columnsOfEvent(chart, payload) {
 }
 
 /**
- * A stored topic's series by column name (the step's mean for rates and ratios, its last value for gauges).
- * @param {ChartName} chart @param {Record<string, StoredSeries>} series @returns {Record<string, (number | null)[]>}
+ * A stored topic's series by column name: `value` (the step's mean for rates and ratios, its last value for gauges)
+ * or `max` (the highest sample of the step).
+ * @param {ChartName} chart @param {Record<string, StoredSeries>} series @param {keyof StoredSeries} [pick]
+ * @returns {Record<string, (number | null)[]>}
  */
-export function columnsOfStored(chart, series) {
+export function columnsOfStored(chart, series, pick = 'value') {
   if (chart === 'disk' || chart === 'network') {
     const { array, columns } = PER_DEVICE[chart];
     // Devices in the order the series come, each with its columns in the live order (a device's colour goes by it).
@@ -77,10 +79,26 @@ export function columnsOfStored(chart, series) {
     }));
     return Object.fromEntries([...devices].flatMap((device) => columns.flatMap(([word, field]) => {
       const stored = series[`${array}[${device}].${field}`];
-      return stored ? [[`${device} ${word}`, stored.value]] : [];
+      return stored ? [[`${device} ${word}`, stored[pick]]] : [];
     })));
   }
-  return Object.fromEntries(FIXED_COLUMNS[chart].flatMap(([name, path]) => (series[path] ? [[name, series[path].value]] : [])));
+  return Object.fromEntries(FIXED_COLUMNS[chart].flatMap(([name, path]) => (series[path] ? [[name, series[path][pick]]] : [])));
+}
+
+/**
+ * The highest sample of each step, by column name, where it rose above the step's value (a spike a mean would hide):
+ * drawn as a light band above the line. The stacked CPU chart has one, its top: busy, from the usage series.
+ * @param {ChartName} chart @param {Record<string, StoredSeries>} series @returns {Record<string, (number | null)[]>}
+ */
+export function maxColumnsOfStored(chart, series) {
+  const values = chart === 'cpu' ? { busy: series.usage?.value } : columnsOfStored(chart, series);
+  const maxes = chart === 'cpu' ? { busy: series.usage?.max } : columnsOfStored(chart, series, 'max');
+  return Object.fromEntries(
+    Object.entries(maxes).flatMap(([name, max]) => {
+      const value = values[name];
+      return max && value && max.some((m, i) => m !== null && value[i] !== null && m > /** @type {number} */ (value[i])) ? [[name, max]] : [];
+    }),
+  );
 }
 
 /**

@@ -8,7 +8,7 @@
 import { BINARY_INCREMENTS, createChart } from './charts.js';
 import { connectFeed } from './feed.js';
 import { createHistory } from './history.js';
-import { columnsOfEvent, columnsOfStored, fetchHistory } from './history-api.js';
+import { columnsOfEvent, columnsOfStored, fetchHistory, maxColumnsOfStored } from './history-api.js';
 import { formatBytes, formatClock, formatDuration, formatLoad, formatPercent, formatRate, LOAD_PER_CORE } from './format.js';
 import { $, cloneTemplate, coresOf, drawCollectorErrors, drawCpu, drawDisk, drawHello, drawLoad, drawMemory, drawNetwork, drawPressure, drawProcesses, drawSummary, drawAlerts, setText } from './panels.js';
 
@@ -398,7 +398,10 @@ export function createHostView({ id, base, ringSize, thresholds, windowMs, reque
       if (!answer) return;
       storedFrom = Math.min(storedFrom, from);
       const restarts = answer.restarts.map((gap) => gap.upAt);
-      for (const name of CHART_NAMES) histories[name].prepend(answer.ts, columnsOfStored(name, answer.series[name] ?? {}), restarts);
+      for (const name of CHART_NAMES) {
+        const series = answer.series[name] ?? {};
+        histories[name].prepend(answer.ts, columnsOfStored(name, series), restarts, maxColumnsOfStored(name, series));
+      }
       changed(...allCharts());
     },
     async showZoom() {
@@ -411,7 +414,8 @@ export function createHostView({ id, base, ringSize, thresholds, windowMs, reque
         const restarts = answer.restarts.map((gap) => gap.upAt);
         for (const name of CHART_NAMES) {
           zoomed[name] = createHistory();
-          zoomed[name].prepend(answer.ts, columnsOfStored(name, answer.series[name] ?? {}), restarts);
+          const series = answer.series[name] ?? {};
+          zoomed[name].prepend(answer.ts, columnsOfStored(name, series), restarts, maxColumnsOfStored(name, series));
         }
       }
       changed(...allCharts());

@@ -133,6 +133,14 @@ describe("the viewer's history in Chromium", () => {
     await page.waitForURL((next) => !next.searchParams.has('from'));
     await untilTrue('the window again', async () => /^CPU usage over the last 5 min: /.test((await host(page).locator('.chart-cpu').getAttribute('aria-label')) ?? ''));
     expect(problems.errors).toEqual([]);
+
+    // A day's window comes from the minute tier, whose step holds every sample of its minute: the highest of them,
+    // above the step's mean, is drawn with it (the fake CPU's busy share moves with every read).
+    const day = await openPage(`${agent.url}/?window=1440`);
+    const labels = () => host(day.page).locator('.chart-cpu .u-series .u-label').allTextContents();
+    await untilTrue('the busy max in the CPU chart', async () => (await labels()).includes('busy max'));
+    await day.page.screenshot({ path: join(ARTIFACTS, 'viewer-day.png'), fullPage: true });
+    expect(day.problems.errors).toEqual([]);
   });
 
   it('marks where the agent restarted, with the samples from before the restart kept', async () => {

@@ -7,7 +7,7 @@
 import type { Filesystem } from '../../agent/events';
 import { levelOf, loadPerCore } from '../../viewer/format.js';
 import { createHistory, stackColumns } from '../../viewer/history.js';
-import { columnsOfEvent, columnsOfStored } from '../../viewer/history-api.js';
+import { columnsOfEvent, columnsOfStored, maxColumnsOfStored } from '../../viewer/history-api.js';
 import { fullestFilesystem } from '../../viewer/summary.js';
 
 describe('loadPerCore', () => {
@@ -145,6 +145,27 @@ describe('a chart history filled from the stored history of the agent, then live
     history.prepend([1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000], { used: [null, null, 1, 2, null, null, null, 3] });
     expect(history.times).toEqual([3, 4, 5, 8]);
     expect(history.columns.get('used')).toEqual([1, 2, null, 3]);
+  });
+
+  it("keeps each stored step's max beside its value, aligned with the times, and none for live samples", () => {
+    const history = createHistory();
+    history.push(1_000_010_000, { busy: 0.5 });
+    history.prepend([1_000_000_000, 1_000_005_000], { busy: [0.2, 0.3] }, [], { busy: [0.9, 0.3] });
+    history.push(1_000_011_000, { busy: 0.6 });
+    expect(history.times).toEqual([1_000_000, 1_000_005, 1_000_010, 1_000_011]);
+    expect(history.maxes.get('busy')).toEqual([0.9, 0.3, null, null]);
+    expect(history.columns.get('busy')).toEqual([0.2, 0.3, 0.5, 0.6]);
+  });
+
+  it('draws a max only where a step held a sample above its value: a 5-minute mean of 20 % hides a 90 % spike', () => {
+    const stored = (value: (number | null)[], max: (number | null)[]) => ({ value, max });
+    // The stacked CPU chart: its top is busy, the usage series; the modes have no band of their own.
+    expect(maxColumnsOfStored('cpu', { usage: stored([0.2, 0.25], [0.9, 0.25]), 'modes.user': stored([0.1, 0.1], [0.8, 0.1]) })).toEqual({ busy: [0.9, 0.25] });
+    // A gauge whose steps never rose above their last value (the 1 s tier: one sample a step) has none.
+    expect(maxColumnsOfStored('memory', { usedBytes: stored([3, 3], [3, 3]), cachedBytes: stored([1, null], [2, null]) })).toEqual({ cached: [2, null] });
+    expect(maxColumnsOfStored('network', { 'interfaces[eth0].receiveBytesPerSecond': stored([10], [50]), 'interfaces[eth0].transmitBytesPerSecond': stored([5], [5]) })).toEqual({
+      'eth0 in': [50],
+    });
   });
 
   it('adds nothing from a stored answer that holds nothing older than the page', () => {
