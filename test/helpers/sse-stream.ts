@@ -1,5 +1,6 @@
 /** A raw HTTP reader of an SSE stream, parsed by eventsource-parser: the wire as it is, for exact-structure tests. */
-import { get, type IncomingHttpHeaders } from 'node:http';
+import { get, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createParser } from 'eventsource-parser';
 import { TOPICS } from '../../agent/events';
 import { HANG_GUARD_MS } from './until';
@@ -103,6 +104,8 @@ export function openStream(url: string, headers: Record<string, string> = { Acce
 export function closeAfterEach(): {
   open(url: string, headers?: Record<string, string>, localAddress?: string): Promise<RawStream>;
   track<T extends { close(): void }>(client: T): T;
+  /** Serves `app` on a free loopback port until the test ends (then `endpoint` closes first); resolves to its URL. */
+  serve(app: { listen(port: number, host: string, ready: () => void): Server }, endpoint?: { close?(): void }): Promise<string>;
 } {
   const opened: { close(): void }[] = [];
   afterEach(() => opened.splice(0).forEach((client) => client.close()));
@@ -113,5 +116,18 @@ export function closeAfterEach(): {
   return {
     open: async (url, headers = {}, localAddress) => track(await openStream(url, { Accept: 'text/event-stream', ...headers }, localAddress)),
     track,
+    async serve(app, endpoint) {
+      const server: Server = await new Promise((resolve) => {
+        const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+      });
+      track({
+        close: () => {
+          endpoint?.close?.();
+          server.closeAllConnections();
+          server.close();
+        },
+      });
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    },
   };
 }

@@ -1,6 +1,6 @@
 /** /events between HTTP middleware and browsers: never compressed, CORS from the allowlist. */
-import { request, type IncomingHttpHeaders, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { request, type IncomingHttpHeaders } from 'node:http';
+import { connect } from 'node:net';
 import compression from 'compression';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import express from 'express';
@@ -11,7 +11,7 @@ import { startTestAgent, stopTestAgents } from '../helpers/agent';
 import { closeAfterEach, isEvent } from '../helpers/sse-stream';
 import { untilTrue } from '../helpers/until';
 
-const { open, track } = closeAfterEach();
+const { open, track, serve } = closeAfterEach();
 afterEach(stopTestAgents);
 
 /** Status and headers of one request; a stream is left at its headers. */
@@ -35,17 +35,7 @@ describe('compression', () => {
     const app = express();
     app.use(compression({ threshold: 0 }));
     app.use(createApp([endpoint], silentLogger()));
-    const server: Server = await new Promise((resolve) => {
-      const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-    });
-    track({
-      close: () => {
-        endpoint.close?.();
-        server.closeAllConnections();
-        server.close();
-      },
-    });
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const url = await serve(app, endpoint);
 
     const stream = await open(`${url}/events`, { Accept: 'text/event-stream', 'Accept-Encoding': 'gzip, deflate, br' });
     expect(stream.headers['content-encoding']).toBeUndefined();

@@ -4,8 +4,6 @@
  * are read by eventsource-parser, a real SSE parser; no agent, no collector, no timer of the test's own.
  */
 import { Writable } from 'node:stream';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { NEVER, Subject } from 'rxjs';
@@ -29,7 +27,7 @@ const memory = (ts: number): FeedItem => ({
   raw: {},
 });
 
-const { open, track } = closeAfterEach();
+const { open, serve } = closeAfterEach();
 
 interface Running {
   url: string;
@@ -56,18 +54,8 @@ async function start(config: Record<string, unknown> = {}, { metrics, logger = s
   };
   const parsed = parseConfig(config, 'test.json');
   const endpoint = eventsEndpoint({ config: parsed, feed, source: 'procfs', inventory: FAKE_INVENTORY, version: '9.8.7', boot: BOOT, logger, metrics });
-  const app = createApp([endpoint], logger, parsed.trustProxy);
-  const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-  });
-  track({
-    close: () => {
-      endpoint.close?.();
-      server.closeAllConnections();
-      server.close();
-    },
-  });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, endpoint, items, sampled };
+  const url = await serve(createApp([endpoint], logger, parsed.trustProxy), endpoint);
+  return { url, endpoint, items, sampled };
 }
 
 /** A JSON body, as far as these tests read it. */
