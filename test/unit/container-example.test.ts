@@ -1,11 +1,13 @@
 /**
  * examples/container/ has no container engine to run it here: what can be checked without one is that its config is
- * valid and points the agent at the host's /proc, /sys and / where compose.yaml and daemonset.yaml mount them read-only.
+ * valid and points the agent at the host's /proc, /sys and / where compose.yaml and daemonset.yaml mount them read-only,
+ * and that the history file lands on a volume the agent's user can write (the image's root file system is read-only).
  * (test/integration/rootfs.test.ts checks what the agent does with rootfs.)
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../agent/config';
+import { historyPath } from '../../agent/history/persist';
 
 const DIR = join(__dirname, '../../examples/container');
 const read = (file: string) => readFileSync(join(DIR, file), 'utf8');
@@ -34,5 +36,36 @@ describe('examples/container', () => {
     expect(containerfile).toMatch(/^ENTRYPOINT \["hostfeed", "--config", "\/etc\/hostfeed\/agent\.json"\]$/m);
     expect(containerfile).toMatch(/^COPY agent\.json \/etc\/hostfeed\/agent\.json$/m);
     expect(read('daemonset.yaml')).toMatch(/^\s+hostPID: false$/m);
+  });
+
+  describe('the history file', () => {
+    const containerfile = read('Containerfile');
+    const stateDirectory = /^ENV STATE_DIRECTORY=(\S+)$/m.exec(containerfile)?.[1] ?? '';
+    const file = historyPath(config.history.file, { STATE_DIRECTORY: stateDirectory });
+    const directory = file.slice(0, file.lastIndexOf('/'));
+
+    it('is under the state directory the image creates for its user, and declares as a volume', () => {
+      expect(file).toMatch(/^\//);
+      const user = /^USER (\w+)$/m.exec(containerfile)?.[1];
+      expect(containerfile).toMatch(new RegExp(`install -d -o ${user} -g ${user} -m 07\\d0 ${directory}$`, 'm'));
+      expect(containerfile).toContain(`VOLUME ${directory}\n`);
+    });
+
+    it('is on a writable volume in compose.yaml', () => {
+      const compose = read('compose.yaml');
+      const volume = new RegExp(`^\\s+- (\\w+):${directory}$`, 'm').exec(compose)?.[1];
+      expect(volume).toBeDefined();
+      expect(compose).toMatch(new RegExp(`^volumes:\\n  ${volume}:`, 'm'));
+    });
+
+    it("is on the node's disk in daemonset.yaml, writable, and handed to the pod's user first", () => {
+      const daemonset = read('daemonset.yaml');
+      const volume = new RegExp(`- \\{ name: (\\w+), hostPath: \\{ path: ${directory}, type: DirectoryOrCreate \\} \\}`).exec(daemonset)?.[1];
+      expect(volume).toBeDefined();
+      const mounts = [...daemonset.matchAll(new RegExp(`- \\{ name: ${volume}, mountPath: ${directory}( \\}|, readOnly: true)`, 'g'))];
+      expect(mounts.map((match) => match[1])).toEqual([' }', ' }']);
+      const uid = /runAsUser: (\d+)\n\s+runAsGroup: (\d+)/.exec(daemonset);
+      expect(daemonset).toContain(`command: [chown, "${uid?.[1]}:${uid?.[2]}", ${directory}]`);
+    });
   });
 });
