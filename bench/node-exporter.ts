@@ -6,12 +6,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import type { Config } from '../agent/config';
+import { NODE_EXPORTER_COLLECTORS } from '../agent/metrics/agent-health';
 import { freePort, startProcess, stopProcess, waitForUrl } from './processes';
 
 export const NODE_EXPORTER_PATH = '/usr/bin/prometheus-node-exporter';
 
 /** node_exporter's collectors for hostfeed's families: stat gives node_boot_time_seconds and the kernel counters. */
-export const FAMILY_COLLECTORS = ['cpu', 'meminfo', 'filesystem', 'diskstats', 'loadavg', 'uname', 'stat', 'time', 'netdev', 'netclass', 'pressure', 'processes'];
+export const FAMILY_COLLECTORS = [...Object.values(NODE_EXPORTER_COLLECTORS).flat(), 'uname', 'time'];
 
 /**
  * netdev reads /proc/net/dev as hostfeed does, not netlink (its default since 1.5, which sees the namespace it runs in

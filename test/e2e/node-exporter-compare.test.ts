@@ -156,6 +156,20 @@ describe('hostfeed next to node_exporter', () => {
     expect(Math.abs(a.samples[0]!.value - b.samples[0]!.value)).toBeLessThanOrEqual(10 + 0.1 * b.samples[0]!.value);
   });
 
+  it("the exporter's own: a success and a duration for each of node_exporter's collectors but uname and time, and the same address-space limit", () => {
+    const collectorsOf = (families: Map<string, ParsedFamily>, name: string) => families.get(name)?.samples.map((s) => s.labels.collector).sort();
+    const always = ['time', 'uname'];
+    for (const name of ['node_scrape_collector_success', 'node_scrape_collector_duration_seconds']) {
+      expect([name, collectorsOf(ours, name)]).toEqual([name, collectorsOf(theirs, name)!.filter((collector) => !always.includes(collector))]);
+      expect([name, ours.get(name)?.type]).toEqual([name, theirs.get(name)?.type]);
+    }
+    expect(ours.get('node_scrape_collector_success')!.samples.every((s) => s.value === 1)).toBe(true);
+    // Both inherit this test process' limits.
+    const [a, b] = both('process_virtual_memory_max_bytes');
+    expect(a.samples[0]!.value).toBe(b.samples[0]!.value);
+    expect(ours.get('process_virtual_memory_bytes')!.samples[0]!.value).toBeGreaterThan(0);
+  });
+
   it('disk byte counters within 1%', () => {
     for (const name of ['node_disk_read_bytes_total', 'node_disk_written_bytes_total']) {
       const [a, b] = both(name);

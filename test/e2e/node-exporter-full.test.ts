@@ -74,8 +74,6 @@ const NOT_SERVED: [RegExp, string][] = [
   [/^node_textfile_/, 'no textfile collector'],
   [/^node_network_carrier$/, 'of the netclass families only up, info, mtu and speed are served'],
   [/^node_network_receive_nohandler_total$/, '/proc/net/dev has no such column (node_exporter reads it over netlink)'],
-  [/^node_scrape_collector_/, "hostfeed names the exporter's own scrape figures hostfeed_scrape_collector_*"],
-  [/^process_virtual_memory_/, "the agent's process_* families have no virtual memory figures (agent/metrics/process.ts)"],
 ];
 
 /** Documented families a host may not have: why this one has none, when its files say so. */

@@ -13,7 +13,7 @@ export const SI_GOLDEN = join(__dirname, '../fixtures/metrics/si-output.txt');
 export const SI_EVENTS_GOLDEN = join(__dirname, '../fixtures/events/si-events.txt');
 
 /** Families that depend on the clock or on this Node process (or on which samples the history has had by the scrape), not on the fixture: the golden files leave them out. */
-export const NON_DETERMINISTIC = /^(node_time_seconds|hostfeed_scrape_collector_duration_seconds|hostfeed_history_(bytes|series)|process_\w+|nodejs_\w+)$/;
+export const NON_DETERMINISTIC = /^(node_time_seconds|node_scrape_collector_duration_seconds|hostfeed_history_(bytes|series)|process_\w+|nodejs_\w+)$/;
 
 function familyNameOf(line: string): string {
   return line.startsWith('# ') ? line.split(' ')[2]! : /^[^{ ]+/.exec(line)![0];

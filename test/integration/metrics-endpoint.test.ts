@@ -78,7 +78,7 @@ describe('GET /metrics', () => {
   it('a collector that starts failing: its series go, its success turns 0, the scrape still answers 200', async () => {
     fake.fail('diskStats', 'disk gone');
     try {
-      const failing = 'hostfeed_scrape_collector_success{collector="disk"} 0';
+      const failing = 'node_scrape_collector_success{collector="diskstats"} 0';
       await untilTrue('the disk collector to fail', async () => (await scrape(agent)).body.toString().includes(failing));
       const res = await scrape(agent);
       expect(res.status).toBe(200);

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Registry } from 'prom-client';
 import type { Family } from '../../agent/metrics/family';
-import { createProcessMetrics } from '../../agent/metrics/process';
+import { createProcessMetrics, softLimit, virtualMemoryBytes } from '../../agent/metrics/process';
 
 /** prom-client's default metric modules, but for those that start a monitor (event-loop lag, GC) when registered. */
 const PROM_CLIENT_MODULES = [
@@ -17,7 +17,7 @@ type PromClientModule = ((registry: Registry) => void) & { metricNames: string[]
 const promClientModule = (name: string) => require(`prom-client/lib/metrics/${name}`) as PromClientModule;
 
 /** prom-client's families that hostfeed does not serve (docs/metrics.md lists those it does). */
-const NOT_SERVED = ['process_virtual_memory_bytes', 'process_heap_bytes', 'nodejs_active_resources_total'];
+const NOT_SERVED = ['process_heap_bytes', 'nodejs_active_resources_total'];
 
 interface PromClientFamily {
   name: string;
@@ -81,6 +81,39 @@ describe('process metrics', () => {
     const version = byName(families).get('nodejs_version_info')?.series;
     const [{ labels }] = await theirs('nodejs_version_info');
     expect(version).toEqual([{ labels: Object.fromEntries(Object.entries(labels!).map(([k, v]) => [k, String(v)])), value: 1 }]);
+  });
+
+  it("virtual memory: /proc/self/stat's vsize, as prom-client reads VmSize from /proc/self/status at the same moment", async () => {
+    const registry = promClientRegistry();
+    const before = valueOf(await createProcessMetrics().read(), 'process_virtual_memory_bytes')!;
+    // prom-client reads /proc/self/status when it collects its resident memory gauge, for the three gauges at once.
+    await promClientFamily(registry, 'process_resident_memory_bytes');
+    const [theirs] = (await promClientFamily(registry, 'process_virtual_memory_bytes')).values;
+    const after = valueOf(await createProcessMetrics().read(), 'process_virtual_memory_bytes')!;
+    // A mapping made or dropped between the readings moves both the same way: theirs lies between ours.
+    expect(theirs!.value).toBeGreaterThanOrEqual(Math.min(before, after));
+    expect(theirs!.value).toBeLessThanOrEqual(Math.max(before, after));
+  });
+
+  it("vsize is the 23rd field of proc(5)'s stat, whatever the command name holds", () => {
+    // proc(5): pid (comm) state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime cutime
+    // cstime priority nice num_threads itrealvalue starttime vsize rss ...
+    const stat = '42 (a) b (c) S 1 42 42 0 -1 4194560 10 0 0 0 5 3 0 0 20 0 7 0 1234 987654321 2048 18446744073709551615';
+    expect(virtualMemoryBytes(stat)).toBe(987654321);
+    expect(virtualMemoryBytes('42 (x) S 1')).toBeUndefined();
+  });
+
+  it("soft limits of /proc/self/limits; unlimited as Go's client reports it (node_exporter: 1.8446744073709552e+19)", () => {
+    const limits = [
+      'Limit                     Soft Limit           Hard Limit           Units     ',
+      'Max open files            1024                 1048576              files     ',
+      'Max address space         unlimited            unlimited            bytes     ',
+      'Max locked memory         8388608              8388608              bytes     ',
+    ].join('\n');
+    expect(softLimit(limits, 'Max open files')).toBe(1024);
+    expect(softLimit(limits, 'Max address space')).toBe(1.8446744073709552e19);
+    expect(softLimit(limits, 'Max locked memory')).toBe(8388608);
+    expect(softLimit(limits, 'Max processes')).toBeUndefined();
   });
 
   it("active resources by type, as prom-client counts process.getActiveResourcesInfo()", async () => {

@@ -63,8 +63,9 @@ describe('scrape', () => {
       ]),
     );
     expect(valueOf(families, 'node_time_seconds')).toBe(NOW_MS / 1000);
-    for (const collector of ['cpu', 'memory', 'load', 'disk']) {
-      expect(valueOf(families, 'hostfeed_scrape_collector_success', { collector })).toBe(1);
+    // node_exporter's collectors of the same families: cpu and stat (/proc/stat), meminfo, loadavg, diskstats and filesystem.
+    for (const collector of ['cpu', 'stat', 'meminfo', 'loadavg', 'diskstats', 'filesystem']) {
+      expect(valueOf(families, 'node_scrape_collector_success', { collector })).toBe(1);
     }
   });
 
@@ -85,7 +86,8 @@ describe('scrape', () => {
     const statuses = [statusOf('cpu', true), statusOf('memory', true), statusOf('load', true), statusOf('disk', false, 3)];
     const families = await scrape(contextOf(PROCFS_SAMPLES, statuses), new Registry(), NO_PROCESS_METRICS, () => NOW_MS);
     expect(names(families).filter((name) => /^node_(disk|filesystem)_/.test(name))).toEqual([]);
-    expect(valueOf(families, 'hostfeed_scrape_collector_success', { collector: 'disk' })).toBe(0);
+    for (const collector of ['diskstats', 'filesystem']) expect(valueOf(families, 'node_scrape_collector_success', { collector })).toBe(0);
+    expect(valueOf(families, 'node_scrape_collector_success', { collector: 'meminfo' })).toBe(1);
     expect(valueOf(families, 'hostfeed_collector_errors_total', { collector: 'disk' })).toBe(3);
     expect(valueOf(families, 'node_load1')).toBe(0.5);
   });
@@ -93,16 +95,18 @@ describe('scrape', () => {
   it('a collector that has not sampled yet serves nothing and counts as not succeeding', async () => {
     const families = await scrape(contextOf([], [statusOf('cpu', undefined)]), new Registry(), NO_PROCESS_METRICS, () => NOW_MS);
     expect(names(families).some((name) => name.startsWith('node_cpu'))).toBe(false);
-    expect(valueOf(families, 'hostfeed_scrape_collector_success', { collector: 'cpu' })).toBe(0);
+    for (const collector of ['cpu', 'stat']) expect(valueOf(families, 'node_scrape_collector_success', { collector })).toBe(0);
   });
 
   it('every family has a HELP (one per family in the exposition); each collector its duration and error count', async () => {
-    const statuses = [statusOf('cpu', true), statusOf('memory', true), statusOf('load', true), statusOf('disk', false, 3)];
+    const statuses = [statusOf('cpu', true), statusOf('memory', true), statusOf('load', true), statusOf('disk', false, 3)].map((status, i) => ({ ...status, lastDurationSeconds: (i + 1) / 1000 }));
     const families = await scrape(contextOf(PROCFS_SAMPLES, statuses), new Registry(), NO_PROCESS_METRICS, () => NOW_MS);
     expect(families.filter((f) => !f.help).map((f) => f.name)).toEqual([]);
-    for (const { topic, lastDurationSeconds, errorsTotal } of statuses) {
-      expect(valueOf(families, 'hostfeed_scrape_collector_duration_seconds', { collector: topic })).toBe(lastDurationSeconds);
-      expect(valueOf(families, 'hostfeed_collector_errors_total', { collector: topic })).toBe(errorsTotal);
+    for (const { topic, errorsTotal } of statuses) expect(valueOf(families, 'hostfeed_collector_errors_total', { collector: topic })).toBe(errorsTotal);
+    // The duration of the hostfeed collector that serves node_exporter's collector's families.
+    const durations = { cpu: 'cpu', stat: 'cpu', meminfo: 'memory', loadavg: 'load', diskstats: 'disk', filesystem: 'disk' } as const;
+    for (const [collector, topic] of Object.entries(durations)) {
+      expect(valueOf(families, 'node_scrape_collector_duration_seconds', { collector })).toBe(statuses.find((s) => s.topic === topic)!.lastDurationSeconds);
     }
   });
 
