@@ -25,8 +25,11 @@ export const historyConfigSchema = z
      * Prometheus' usual scrape interval, a scrape finds the sample fresh and reads nothing more.
      */
     sampleInterval: durationSchema('1h').prefault('15s'),
-    /** The file is written at most this often (on a sample tick: no timer of its own), and at stop. */
-    writeInterval: durationSchema('24h').prefault('1m'),
+    /**
+     * The file is written at most this often (on a sample tick: no timer of its own), and at stop: a crash loses at
+     * most this much. Each write costs some ms of CPU for the whole file, so not every minute.
+     */
+    writeInterval: durationSchema('24h').prefault('5m'),
     /** Series kept in all; beyond it new ones are dropped (hostfeed_history_dropped_series_total). */
     maxSeries: z.number({ error: 'expected a positive whole number of series' }).int().positive().default(2000),
     /** Finest first; each sample goes into every tier. */

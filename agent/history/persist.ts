@@ -4,9 +4,12 @@
  * set aside as `<file>.bad` with one warning, and the history starts empty: the agent never refuses to start over it.
  *
  * Layout: MAGIC, format version (u32 LE), header length (u32 LE), header (JSON: host, tiers, restarts, lastTs, and per
- * topic its series), the typed arrays in the header's order in the machine's byte order, then SHA-256 of all before.
+ * topic its series), the typed arrays in the header's order in the machine's byte order, then the CRC-32 of all before
+ * (u32 LE). Version 1 files, which end in a SHA-256 instead, are still read: CRC-32 catches the truncation and damage
+ * it is there for at a seventh of the CPU (3.6 against 26.6 ms for 13 MB), paid at every write.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import { closeSync, fsync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { promisify } from 'node:util';
@@ -15,9 +18,21 @@ import type { SeriesKind } from './series';
 import { HistoryStore, type Restart, type SeriesArrays, type TierRing, type TierSpec } from './store';
 
 const MAGIC = Buffer.from('HFHISTRY');
-export const FORMAT_VERSION = 1;
-const HASH_BYTES = 32;
+const FORMAT_VERSION = 2;
 const PREFIX_BYTES = MAGIC.length + 8;
+
+/** The checksum that ends a file of each version this agent reads. */
+const CHECKSUMS: Readonly<Record<number, { bytes: number; of(parts: readonly Uint8Array[]): Buffer }>> = {
+  1: { bytes: 32, of: (parts) => parts.reduce((hash, part) => hash.update(part), createHash('sha256')).digest() },
+  2: {
+    bytes: 4,
+    of: (parts) => {
+      const sum = Buffer.alloc(4);
+      sum.writeUInt32LE(parts.reduce((crc, part) => crc32(part, crc), 0));
+      return sum;
+    },
+  },
+};
 
 interface Header {
   host: string;
@@ -59,9 +74,7 @@ export function historyParts(store: HistoryStore, host: string): Uint8Array[] {
   prefix.writeUInt32LE(json.length, MAGIC.length + 4);
   const arrays = topics.flatMap(([, topic]) => topic.tiers.flatMap(arraysOf)).map((a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   const parts = [prefix, json, ...arrays];
-  const hash = createHash('sha256');
-  for (const part of parts) hash.update(part);
-  return [...parts, hash.digest()];
+  return [...parts, CHECKSUMS[FORMAT_VERSION]!.of(parts)];
 }
 
 /** Why a file cannot be read back: the warning's reason. */
@@ -72,13 +85,13 @@ const sameTiers = (a: readonly TierSpec[], b: readonly TierSpec[]) =>
 
 /** The store a file holds, or UnusableHistory saying why not. */
 export function decodeHistory(bytes: Buffer, host: string, tiers: readonly TierSpec[], maxSeries: number): HistoryStore {
-  if (bytes.length < PREFIX_BYTES + HASH_BYTES || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) throw new UnusableHistory('not a hostfeed history file');
+  if (bytes.length < PREFIX_BYTES || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) throw new UnusableHistory('not a hostfeed history file');
   const version = bytes.readUInt32LE(MAGIC.length);
-  if (version !== FORMAT_VERSION) throw new UnusableHistory(`format version ${version}, this agent reads ${FORMAT_VERSION}`);
-  const size = bytes.length - HASH_BYTES;
-  const hash = createHash('sha256').update(bytes.subarray(0, size)).digest();
-  // A truncated file fails here too: its last bytes are not the hash of the rest.
-  if (!hash.equals(bytes.subarray(size))) throw new UnusableHistory('truncated or damaged (checksum mismatch)');
+  const checksum = CHECKSUMS[version];
+  if (!checksum) throw new UnusableHistory(`format version ${version}, this agent reads ${Object.keys(CHECKSUMS).join(' and ')}`);
+  const size = bytes.length - checksum.bytes;
+  // A truncated file fails here too: its last bytes are not the checksum of the rest.
+  if (size < PREFIX_BYTES || !checksum.of([bytes.subarray(0, size)]).equals(bytes.subarray(size))) throw new UnusableHistory('truncated or damaged (checksum mismatch)');
   const headerEnd = PREFIX_BYTES + bytes.readUInt32LE(MAGIC.length + 4);
   let header: Header;
   try {

@@ -11,11 +11,11 @@ const problems = (history: unknown) => {
 };
 
 describe('history config', () => {
-  it('defaults: on, a sample every 15 s, written every minute, 2000 series, 1s/15m 10s/3h 1m/24h 15m/30d', () => {
+  it('defaults: on, a sample every 15 s, written every 5 minutes, 2000 series, 1s/15m 10s/3h 1m/24h 15m/30d', () => {
     expect(parseConfig({}, 'test').history).toEqual({
       enabled: true,
       sampleInterval: 15_000,
-      writeInterval: 60_000,
+      writeInterval: 5 * 60_000,
       maxSeries: 2000,
       tiers: [
         { step: 1000, keep: 15 * 60_000 },

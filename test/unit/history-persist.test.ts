@@ -2,13 +2,14 @@
  * The history file: what is written reads back the same; anything else is set aside with one warning and an empty
  * history, never an exception; a write that cannot be made is counted and logged, and the recorder goes on.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFeed, type Feed } from '../../agent/feed';
 import { createLoadCollector } from '../../agent/collectors/load';
 import { answerHistory } from '../../agent/history/downsample';
-import { FORMAT_VERSION, historyParts, historyPath, loadHistory, writeHistoryFile } from '../../agent/history/persist';
+import { historyParts, historyPath, loadHistory, writeHistoryFile } from '../../agent/history/persist';
 import { startRecorder, tierSpecs } from '../../agent/history/recorder';
 import { historyConfigSchema } from '../../agent/history/config';
 import { HistoryStore } from '../../agent/history/store';
@@ -82,6 +83,19 @@ describe('writing and reading back', () => {
     expect(store.series).toBe(0);
   });
 
+  it('reads a file of format version 1, which ends in the SHA-256 of the rest (files of agents before CRC-32)', () => {
+    const file = join(dir, 'history.bin');
+    const current = Buffer.concat(historyParts(sampleStore(), HOST));
+    expect(current.readUInt32LE(8)).toBe(2);
+    // Version 2 ends in a 4-byte checksum; version 1 in SHA-256 (FIPS 180-4) of everything before it.
+    const body = Buffer.from(current.subarray(0, current.length - 4));
+    body.writeUInt32LE(1, 8);
+    writeFileSync(file, Buffer.concat([body, createHash('sha256').update(body).digest()]));
+    const { store, setAside } = loadHistory(file, HOST, TIERS, 100);
+    expect(setAside).toBeUndefined();
+    expect(everything(store, 'fine')).toEqual(everything(sampleStore(), 'fine'));
+  });
+
   it('keeps at most maxSeries of a file written with more', async () => {
     const file = join(dir, 'history.bin');
     await writeHistoryFile(file, historyParts(sampleStore(), HOST));
@@ -96,7 +110,8 @@ describe('a file that cannot be used', () => {
     ['damaged in the middle', (bytes) => Buffer.from(bytes).fill(0x7f, bytes.length / 2, bytes.length / 2 + 8), {}, /truncated or damaged/],
     ['of another host', (bytes) => bytes, { host: 'web-2' }, /written on host "web-1"/],
     ['of other tiers', (bytes) => bytes, { tiers: [TIERS[0]!] }, /other history.tiers/],
-    ['of another format version', (bytes) => { const copy = Buffer.from(bytes); copy.writeUInt32LE(FORMAT_VERSION + 1, 8); return copy; }, {}, /format version 2/],
+    ['of a format version to come', (bytes) => { const copy = Buffer.from(bytes); copy.writeUInt32LE(99, 8); return copy; }, {}, /format version 99, this agent reads 1 and 2/],
+    ['of version 1 but ending in a CRC-32', (bytes) => { const copy = Buffer.from(bytes); copy.writeUInt32LE(1, 8); return copy; }, {}, /truncated or damaged/],
     ['not one at all', () => Buffer.from('{"json": true}\n'), {}, /not a hostfeed history file/],
   ];
 
