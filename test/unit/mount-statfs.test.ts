@@ -1,6 +1,6 @@
 import { statfsSync } from 'node:fs';
 import { createMountStatfs, MOUNT_TIMEOUT, NO_THREAD } from '../../agent/sources/procfs/mount-statfs';
-import { startStatfsThread, type StatfsResult, type StatfsThread } from '../../agent/sources/procfs/statfs-thread';
+import { startStatfsThread, statfsLanes, type StatfsResult, type StatfsThread } from '../../agent/sources/procfs/statfs-thread';
 import { exitHoldersEnded } from '../../agent/exit-holders';
 
 const FAKE: StatfsResult = { bsize: 4096, blocks: 1000, bfree: 400, bavail: 300, files: 50, ffree: 20 };
@@ -133,6 +133,19 @@ describe('statfs of mounts, timed (fake clock)', () => {
     mounts.close();
   });
 
+  it('once the slow call returns, keeps the first thread (the pool lane) and ends the one started beside it', async () => {
+    const { threads, mounts, hung } = hungThenNext(60_000);
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(threads.maxLive()).toBe(2);
+    threads.releases.get('/hung1')!();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(hung.value).toMatchObject({ stats: { sizeBytes: 4096000 } });
+    expect(threads.closed).toEqual([1]);
+    expect(await mounts.stat('/e')).toMatchObject({ stats: { sizeBytes: 4096000 } });
+    expect(threads.live()).toBe(1);
+    mounts.close();
+  });
+
   it('with a timeout shorter than that, the mounts behind go on by the time the slow one times out', async () => {
     const { mounts, hung, next } = hungThenNext(20);
     await jest.advanceTimersByTimeAsync(19);
@@ -201,6 +214,45 @@ describe('statfs of mounts, timed (fake clock)', () => {
     expect(jest.getTimerCount()).toBeGreaterThan(0);
     mounts.close();
     expect(jest.getTimerCount()).toBe(0);
+  });
+});
+
+describe('the statfs lanes', () => {
+  it("the first on libuv's pool, no worker: statfs(2)'s fields and an errno's text as the sync call gives them", async () => {
+    const { Worker }: typeof import('node:worker_threads') = require('node:worker_threads');
+    const unref = jest.spyOn(Worker.prototype, 'unref');
+    const start = statfsLanes();
+    const lanes: StatfsThread[] = [];
+    try {
+      const pool = start();
+      lanes.push(pool);
+      const { bsize, blocks, files } = statfsSync('/');
+      expect(await pool.statfs('/')).toMatchObject({ bsize, blocks, files });
+      let sync: unknown;
+      try {
+        statfsSync('/nonexistent-hostfeed');
+      } catch (err) {
+        sync = err;
+      }
+      await expect(pool.statfs('/nonexistent-hostfeed')).rejects.toMatchObject({ code: 'ENOENT', message: (sync as Error).message });
+      expect(unref).not.toHaveBeenCalled();
+      // While it is open, the next lanes are workers; once it is closed, the pool's is the next again.
+      const worker = start();
+      lanes.push(worker);
+      expect(unref).toHaveBeenCalledTimes(1);
+      expect((await worker.statfs('/')).bsize).toBe(bsize);
+      pool.close();
+      lanes.push(start());
+      expect(unref).toHaveBeenCalledTimes(1);
+      // One call at a time, as a worker.
+      const [first, second] = [lanes[2]!.statfs('/'), lanes[2]!.statfs('/')];
+      await expect(second).rejects.toThrow('a statfs thread runs one call at a time');
+      expect((await first).bsize).toBe(bsize);
+    } finally {
+      for (const lane of lanes) lane.close();
+      unref.mockRestore();
+      await exitHoldersEnded();
+    }
   });
 });
 

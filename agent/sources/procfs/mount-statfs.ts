@@ -1,9 +1,9 @@
 /**
  * statfs of mounts, as node_exporter's stuck-mount handling and stricter. A call that outlives the timeout marks
  * its mount stuck: the mount is reported with an error and not statted again until that call returns, so a dead
- * mount holds one thread at most. Calls run on threads of their own (statfs-thread.ts), never libuv's shared pool,
- * and never more than `maxThreads` at once: a healthy statfs takes microseconds, so one thread serves every mount
- * and another starts only while the others are held by slow calls.
+ * mount holds one thread at most. Calls run on lanes (statfs-thread.ts: the first on libuv's pool, the others on
+ * worker threads), never more than `maxThreads` at once: a healthy statfs takes microseconds, so one lane serves
+ * every mount and another starts only while the others are held by slow calls.
  */
 import type { MountReading } from '../types';
 import type { StatfsResult, StatfsThread } from './statfs-thread';
@@ -126,10 +126,11 @@ export function createMountStatfs({ timeoutMs, maxThreads, startThread }: MountS
       job.answer(stats); // a no-op for a stuck job: its promise was settled at the timeout
       lane.job = undefined; // slow and stuck are reset when the lane runs its next job
       outstanding.delete(job.mountpoint);
-      // One idle thread is enough; the ones started while others were slow end once they are spare.
-      if (idleLanes().length > 1) {
-        lanes.delete(lane);
-        lane.thread.close();
+      // One idle lane is enough, the oldest (the cheapest: the pool's); the ones started while others were slow end
+      // once they are spare.
+      for (const spare of idleLanes().slice(1)) {
+        lanes.delete(spare);
+        spare.thread.close();
       }
       pump();
     };

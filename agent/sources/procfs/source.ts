@@ -21,7 +21,7 @@ import {
 import type { Inventory, MountReading, NetClassReading, PressureReading, Source } from '../types';
 import { openProcFile, readCapped, type ProcFile } from './proc-file';
 import { createMountStatfs } from './mount-statfs';
-import { startStatfsThread, type StatfsResult } from './statfs-thread';
+import { statfsLanes, type StatfsResult } from './statfs-thread';
 import { createProcessTable, systemPageBytes } from './process-table';
 
 export type { StatfsResult } from './statfs-thread';
@@ -33,8 +33,8 @@ export type { StatfsResult } from './statfs-thread';
 const USER_HZ = 100;
 
 /**
- * statfs threads at most, stuck ones included: each mount whose statfs hangs holds one (about 9 MB) until its call
- * returns, so 7 dead mounts still leave one thread for the healthy ones.
+ * statfs lanes at most, stuck ones included: each mount whose statfs hangs holds one (the first a thread of libuv's
+ * pool, the others a worker of about 12 MB) until its call returns, so 7 dead mounts still leave one for the healthy ones.
  */
 const STATFS_THREADS = 8;
 
@@ -53,7 +53,7 @@ export interface ProcfsSourceOptions {
   mountTimeoutMs?: number;
   /**
    * statfs(2) of a mountpoint, called one at a time per thread; injectable so that tests can simulate a hung or
-   * failing mount. Default fs.statfsSync on worker threads of the source's own (statfs-thread.ts).
+   * failing mount. Default fs.statfs on libuv's pool, and on worker threads while it is held (statfs-thread.ts).
    */
   statfs?: (path: string) => Promise<StatfsResult>;
   /** Where sysfs is mounted (node_exporter's --path.sysfs): /sys/class/net is read under it. Default '/sys'. */
@@ -162,7 +162,7 @@ export function createProcfsSource(options: ProcfsSourceOptions = {}): Source {
   const mountStatfs = createMountStatfs({
     timeoutMs: mountTimeoutMs,
     maxThreads: STATFS_THREADS,
-    startThread: injected ? () => ({ ready: Promise.resolve(), statfs: injected, close: () => undefined }) : startStatfsThread,
+    startThread: injected ? () => ({ ready: Promise.resolve(), statfs: injected, close: () => undefined }) : statfsLanes(),
   });
   const osReleasePaths = options.osReleasePaths ?? DEFAULT_OS_RELEASE;
   const processTable = createProcessTable({ root, rootfs, pageBytes: options.pageBytes ?? systemPageBytes(), userHz: USER_HZ });

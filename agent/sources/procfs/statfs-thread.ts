@@ -1,8 +1,11 @@
 /**
- * statfs(2) on a thread of its own: a worker that runs fs.statfsSync, one call at a time. A call on a dead mount
- * blocks only this thread, never libuv's shared pool (4 threads that every file read, /proc or viewer, needs).
+ * The lanes statfs(2) runs on, one call at a time each (mount-statfs.ts): the first on libuv's pool, the others each on
+ * a worker thread of its own, started only while the lanes before are held by slow calls. A call on a dead mount
+ * blocks its lane's thread: on the pool, one of the 4 threads that every file read (/proc, the viewer) needs, never
+ * more, as every lane after it is a worker.
  */
-import type { StatsFs } from 'node:fs';
+import { statfs, type StatsFs } from 'node:fs';
+import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { holdExit } from '../../exit-holders';
 
@@ -33,6 +36,34 @@ parentPort.on('message', (path) => {
   }
 });
 `;
+
+/**
+ * A lane on libuv's pool: no thread of its own. A worker is a V8 isolate of about 12 MB of RSS and a postMessage each
+ * way per call, paid all day by an agent whose mounts all answer in microseconds.
+ */
+function poolLane(onClose: () => void): StatfsThread {
+  const statfsOnPool = promisify(statfs);
+  let running = false;
+  return {
+    ready: Promise.resolve(),
+    statfs(path) {
+      if (running) return Promise.reject(new Error('a statfs thread runs one call at a time'));
+      running = true;
+      return statfsOnPool(path).finally(() => (running = false));
+    },
+    close: onClose,
+  };
+}
+
+/** Starts lanes: the pool's while it is not open, else a worker thread. */
+export function statfsLanes(): () => StatfsThread {
+  let poolLaneOpen = false;
+  return () => {
+    if (poolLaneOpen) return startStatfsThread();
+    poolLaneOpen = true;
+    return poolLane(() => (poolLaneOpen = false));
+  };
+}
 
 export function startStatfsThread(): StatfsThread {
   const worker = new Worker(WORKER_SOURCE, { eval: true });
