@@ -1,5 +1,5 @@
 /**
- * The agent as users run it, `node dist/agent/main.js --config FILE`, in a process of its own for the benches that
+ * The agent as users run it, `node [its flags] dist/agent/main.js --config FILE` (agent-command.ts), in a process of its own for the benches that
  * measure a process (CPU, RSS, start time). The configuration is `{}` plus a free loopback port unless told otherwise.
  * Ended by PID.
  */
@@ -7,10 +7,9 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AGENT_MAIN, agentNodeFlags, ROOT } from './agent-command';
 import { freePort, startProcess, stopProcess, waitForUrl } from './processes';
 
-export const ROOT = join(__dirname, '../..');
-export const AGENT_MAIN = join(ROOT, 'dist/agent/main.js');
 /** Preloaded with --require: counts the child processes the agent starts, reported on SIGUSR2. */
 const COUNT_CHILDREN = join(ROOT, 'bench/count-children.js');
 
@@ -41,7 +40,7 @@ export interface AgentProcess {
 export async function startAgentProcess(config: object = {}, { countChildren = false } = {}): Promise<AgentProcess> {
   const launch = await prepareAgent(config);
   const preload = countChildren ? ['--require', COUNT_CHILDREN] : [];
-  const { child, output } = startProcess(process.execPath, [...preload, AGENT_MAIN, '--config', launch.configPath], { HOSTFEED_LOG_LEVEL: 'warn' });
+  const { child, output } = startProcess(process.execPath, [...agentNodeFlags(), ...preload, AGENT_MAIN, '--config', launch.configPath], { HOSTFEED_LOG_LEVEL: 'warn' });
   const stop = async () => {
     await stopProcess(child);
     launch.dispose();

@@ -6,7 +6,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { AGENT_MAIN, prepareAgent, ROOT } from './agent-process';
+import { AGENT_MAIN, agentNodeFlags, ROOT } from './agent-command';
+import { prepareAgent } from './agent-process';
 import { startProcess, stopProcessTree } from './processes';
 
 const POLL_MS = 10;
@@ -64,7 +65,7 @@ async function timeStarts(command: string, targetSeconds: number, starts: number
 }
 
 export async function benchStart(): Promise<StartFigures[]> {
-  const node = await timeStarts('node dist/agent/main.js', 0.5, 5, (config) => startProcess(process.execPath, [AGENT_MAIN, '--config', config]));
+  const node = await timeStarts('node dist/agent/main.js', 0.5, 5, (config) => startProcess(process.execPath, [...agentNodeFlags(), AGENT_MAIN, '--config', config]));
   const npm = await timeStarts('npm start', 1.5, 3, (config) => startProcess('npm', ['start', '--silent', '--prefix', ROOT, '--', '--config', config]));
   return [node, npm];
 }

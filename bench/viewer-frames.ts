@@ -20,7 +20,7 @@ import { startAgent, type RunningAgent } from '../agent/agent';
 import { parseConfig } from '../agent/config';
 import { silentLogger } from '../agent/logger';
 import { createSource } from '../agent/sources';
-import { ROOT } from './agent-process';
+import { ROOT } from './agent-command';
 
 const CHROMIUM = '/usr/bin/chromium';
 const AGENTS = 16;

@@ -1,9 +1,11 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { join } from 'node:path';
+import { AGENT_MAIN, agentNodeFlags } from '../../bench/agent-command';
 import { HANG_GUARD_MS } from './until';
 
 /** The built command (npm test builds first). */
-export const MAIN = join(__dirname, '../../dist/agent/main.js');
+export const MAIN = AGENT_MAIN;
+/** `node` as the installed command runs it: with the flags of its first line. */
+const NODE = [process.execPath, ...agentNodeFlags()];
 
 export interface RunningCli {
   child: ChildProcessWithoutNullStreams;
@@ -28,7 +30,7 @@ export interface CliOptions {
 }
 
 /** Starts `hostfeed ARGS` and resolves once it prints its URL; rejects with its stderr if it exits first. */
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, { maxOpenFiles, prelude, wrapper = [], cwd, command: program = [process.execPath, MAIN] }: CliOptions = {}): Promise<RunningCli> {
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, { maxOpenFiles, prelude, wrapper = [], cwd, command: program = [...NODE, MAIN] }: CliOptions = {}): Promise<RunningCli> {
   const agent = [...program, ...args];
   const steps = [maxOpenFiles === undefined ? [] : [`ulimit -n ${maxOpenFiles}`], prelude === undefined ? [] : [prelude]].flat();
   const command = [...wrapper, ...(steps.length === 0 ? agent : ['bash', '-c', `${steps.join(' && ')} && exec "$@"`, 'bash', ...agent])];
@@ -64,7 +66,7 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, { maxOpenF
 /** Runs `hostfeed ARGS` to its end. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env } });
+    const child = spawn(NODE[0]!, [...NODE.slice(1), MAIN, ...args], { env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
