@@ -78,6 +78,26 @@ interface Client extends BacklogWatch {
 
 const HEARTBEAT = frameOf(commentFrame('heartbeat'));
 
+/**
+ * A ring entry whose frame is built when it is first written: an agent nobody watches (a scrape publishes its samples
+ * too) stringifies no event, and every client later gets the same Buffer. The payload is let go once framed.
+ */
+function lazyEntry<T extends FeedItem | AlertItem>(seq: number, topic: StreamTopic, id: string, item: T): RingEntry {
+  let frame: Buffer | undefined;
+  let pending: T | undefined = item;
+  return {
+    seq,
+    topic,
+    get frame() {
+      if (!frame) {
+        frame = eventFrame(pending!.topic, id, pending!.data);
+        pending = undefined;
+      }
+      return frame;
+    },
+  };
+}
+
 export function createHub({ boot, items$, live, checkEvents, hello, sse, logger }: HubOptions): Hub {
   const ring = createReplayRing(sse.replay);
   const retry = retryFrame(sse.retry);
@@ -152,12 +172,14 @@ export function createHub({ boot, items$, live, checkEvents, hello, sse, logger 
     }
     const topic = item.topic === 'collector-error' ? item.data.collector : item.topic;
     const seq = ring.lastSeq + 1;
-    const entry: RingEntry = { seq, topic, frame: eventFrame(item.topic, idAt(seq), item.data) };
+    const entry = lazyEntry(seq, topic, idAt(seq), item);
     ring.push(entry);
     latest.record(entry, item);
     counts.eventsPublished += 1;
+    const subscribers = clientsByTopic.get(topic);
+    if (!subscribers?.size) return;
     const frame = frameOf(entry.frame);
-    for (const client of clientsByTopic.get(topic) ?? []) if (send(client, frame)) counts.eventsSent += 1;
+    for (const client of subscribers) if (send(client, frame)) counts.eventsSent += 1;
   };
 
   /** Where a connection starts: its resume point, a reset when it asked for what cannot be replayed, and the events. */

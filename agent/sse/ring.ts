@@ -1,4 +1,7 @@
-/** The last N events as framed, for Last-Event-ID replay: the same Buffers that went to the live clients. */
+/**
+ * The last N events, for Last-Event-ID replay: each framed once, when first written (hub.ts), the same Buffer for the
+ * live clients and every replay.
+ */
 import type { StreamTopic } from '../events';
 
 export interface RingEntry {

@@ -102,6 +102,27 @@ describe('SSE hub', () => {
     expect(hub.stats()).toMatchObject({ clients: 3, eventsPublished: 2, eventsSent: 3 + 5 });
   });
 
+  it('frames nothing while nobody watches; a client that resumes later gets every missed event, framed once for all', () => {
+    const frame: typeof import('../../agent/sse/frame') = require('../../agent/sse/frame');
+    const stringified = jest.spyOn(frame, 'eventFrame');
+    try {
+      const { items, connect } = setup();
+      items.next(load(1));
+      items.next(memory(2));
+      items.next(load(3));
+      expect(stringified).not.toHaveBeenCalled();
+      const from = { kind: 'from', id: { boot: BOOT, seq: 0 } } as const;
+      const [a, b] = [connect(['load', 'memory'], from), connect(['load', 'memory'], from)];
+      expect(a.events()).toEqual(['hello b007-0', 'load b007-1', 'memory b007-2', 'load b007-3']);
+      expect(a.text()).toContain('event: memory\nid: b007-2\ndata: {"ts":2,"totalBytes":2,');
+      for (let i = 1; i <= 3; i++) expect(b.chunks.at(-i)).toBe(a.chunks.at(-i));
+      // Three events and two hellos: each event framed once, whoever wrote it.
+      expect(stringified.mock.calls.map(([type]) => type).sort()).toEqual(['hello', 'hello', 'load', 'load', 'memory']);
+    } finally {
+      stringified.mockRestore();
+    }
+  });
+
   it('starts a new client with retry, a hello at the newest id, then the latest of its topics oldest first', () => {
     const { items, connect } = setup({ retry: '1500ms' });
     items.next(load(1));
