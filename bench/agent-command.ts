@@ -5,8 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** bench/ in the source tree (the tests' helpers import it there), dist/bench/ once built. */
-export const ROOT = existsSync(join(__dirname, '../package.json')) ? join(__dirname, '..') : join(__dirname, '../..');
+/** bench/ in the source tree (the tests' helpers import it there), dist/bench/ once built (dist/ has a package.json too). */
+export const ROOT = existsSync(join(__dirname, '../agent/main.ts')) ? join(__dirname, '..') : join(__dirname, '../..');
 export const AGENT_MAIN = join(ROOT, 'dist/agent/main.js');
 
 /** The node flags of the agent's first line, which /usr/bin/env -S splits on spaces. */
