@@ -90,7 +90,9 @@ describe('the process table', () => {
     writeProcess(root, fake(40, { otherThreads: ['S'] }));
     rmSync(join(root, '40/task'), { recursive: true });
     writeFileSync(join(root, '40/task'), '');
-    await expect(table.read(none)).rejects.toThrow(`couldn't list ${root}/40/task: ENOTDIR`);
+    const failure = (await table.read(none).catch((err: Error) => err)) as Error;
+    expect(failure.message).toMatch(new RegExp(`^couldn't list ${root}/40/task: ENOTDIR`));
+    expect((failure.cause as NodeJS.ErrnoException).code).toBe('ENOTDIR');
     rmSync(join(root, '40/task'));
     expect((await table.read(none)).threadStates).toEqual({});
   });

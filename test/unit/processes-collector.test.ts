@@ -186,8 +186,12 @@ describe('the processes collector on a synthetic tree', () => {
     expect(data!.top.map((p) => p.rssBytes)).toEqual([5000 * PAGE, 20 * PAGE, 3000 * PAGE]);
   });
 
-  it('ties go to the other figure, then to the lower pid', async () => {
-    const h = harness({ top: 2 });
+  it.each([
+    ['in ascending pid order', (a: { pid: number }, b: { pid: number }) => a.pid - b.pid],
+    ['in descending pid order', (a: { pid: number }, b: { pid: number }) => b.pid - a.pid],
+  ])('ties go to the other figure, then to the lower pid, whatever order the processes are listed %s', async (_, order) => {
+    // The list as the directory gives it, in the order asked: the ranking must not depend on it.
+    const h = harness({ top: 2 }, (source) => ({ processes: (pick) => source.processes!((processes) => pick([...processes].sort(order))) }));
     // Gained ticks (CPU) and RSS pages: 80-82 tie on CPU, 81 and 82 on memory too; 84-86 tie on memory, 85 and 86 on CPU too.
     const processes = [
       base(80, { utime: 10, rssPages: 100 }),

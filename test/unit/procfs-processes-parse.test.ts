@@ -146,6 +146,8 @@ describe('the other files of a process', () => {
     expect(parseStatmResidentPages('1000 250 100 10 0 300 0\n')).toBe(250);
     expect(() => parseStatmResidentPages('1000  250 100')).toThrow('not a statm line: "1000  250 100"');
     expect(() => parseStatmResidentPages('1000 x 100')).toThrow(/not a statm line/);
+    const long = `1000 x ${'1 '.repeat(60)}`;
+    expect(() => parseStatmResidentPages(long)).toThrow(`not a statm line: ${JSON.stringify(long.slice(0, 80))}`);
   });
 
   it('passwd: a line whose uid is empty names nobody (not uid 0)', () => {
