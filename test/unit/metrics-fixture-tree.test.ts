@@ -59,9 +59,26 @@ describe("the fixture tree's stat, network, pressure and processes families, as 
     expect(seriesOf(a, NEWER_LABELS[name])).toEqual(seriesOf(b));
   });
 
-  it("node_network_info's adminstate is unknown where the flags could not be read, as node_exporter's netclass says", () => {
-    const families = parseExposition(writeText(networkFamilies({ devices: [], classes: [{ device: 'x0', operstate: 'up' }] })));
-    expect(families.get('node_network_info')!.samples.map((s) => s.labels.adminstate)).toEqual(['unknown']);
+  it("node_network_info of an interface whose files could not be read: empty labels, adminstate unknown, as node_exporter's netclass", () => {
+    const families = parseExposition(writeText(networkFamilies({ devices: [], classes: [{ device: 'x0' }] })));
+    expect(families.get('node_network_info')!.samples.map((s) => s.labels)).toEqual([
+      { device: 'x0', address: '', broadcast: '', duplex: '', operstate: '', ifalias: '', adminstate: 'unknown' },
+    ]);
+  });
+
+  it("node_pressure_irq_stalled_seconds_total (kernels with /proc/pressure/irq; node_exporter 1.7's pressure collector)", () => {
+    const irq = parseExposition(writeText(pressureFamilies({ irq: { full: 2_500_000 } }))).get('node_pressure_irq_stalled_seconds_total')!;
+    // collector/pressure_linux.go's description of irqFull.
+    expect({ type: irq.type, help: irq.help, value: irq.samples[0]!.value }).toEqual({
+      type: 'counter',
+      help: 'Total time in seconds no process could make progress due to IRQ congestion',
+      value: 2.5,
+    });
+  });
+
+  it("node_processes_state's series in node_exporter's order (by state letter), not only the same set", async () => {
+    const order = (families: Map<string, ParsedFamily>) => families.get('node_processes_state')!.samples.map((s) => s.labels.state);
+    expect(order(await oursOf())).toEqual(order(nodeExporter));
   });
 
   it("node_network_info's adminstate (node_exporter 1.6+) is the IFF_UP bit of each interface's flags", async () => {
