@@ -98,6 +98,7 @@ describe('parseProcessStat on the capture', () => {
 
   it('parseStatState throws on a line with no comm, a state that is no letter, or two letters', () => {
     expect(() => parseStatState('7 x S 1')).toThrow(/not a stat line/);
+    expect(() => parseStatState('7S 1')).toThrow(/not a stat line/); // a letter and a space where no comm ends
     expect(() => parseStatState('7 (x) 1 1')).toThrow(/not a stat line/);
     expect(() => parseStatState('7 (x) SS 1')).toThrow(/not a stat line/);
     expect(parseStatState('7 (a) b) R 1')).toBe('R');
