@@ -186,6 +186,51 @@ describe('the processes collector on a synthetic tree', () => {
     expect(data!.top.map((p) => p.rssBytes)).toEqual([5000 * PAGE, 20 * PAGE, 3000 * PAGE]);
   });
 
+  it.each([
+    ['in ascending pid order', (a: { pid: number }, b: { pid: number }) => a.pid - b.pid],
+    ['in descending pid order', (a: { pid: number }, b: { pid: number }) => b.pid - a.pid],
+  ])('ties go to the other figure, then to the lower pid, whatever order the processes are listed %s', async (_, order) => {
+    // The list as the directory gives it, in the order asked: the ranking must not depend on it.
+    const h = harness({ top: 2 }, (source) => ({ processes: (pick) => source.processes!((processes) => pick([...processes].sort(order))) }));
+    // Gained ticks (CPU) and RSS pages: 80-82 tie on CPU, 81 and 82 on memory too; 84-86 tie on memory, 85 and 86 on CPU too.
+    const processes = [
+      base(80, { utime: 10, rssPages: 100 }),
+      base(82, { utime: 10, rssPages: 200 }),
+      base(81, { utime: 10, rssPages: 200 }),
+      base(83, { utime: 5, rssPages: 50 }),
+      base(84, { utime: 1, rssPages: 300 }),
+      base(86, { utime: 2, rssPages: 300 }),
+      base(85, { utime: 2, rssPages: 300 }),
+    ];
+    h.write(...processes.map((p) => ({ ...p, utime: 0 })));
+    await h.collect();
+    h.write(...processes);
+    const { data } = await h.collect(1000);
+    // By CPU: 81 and 82 (200 pages beat 100; then the lower pid); by memory, of the others: 85 and 86 (2 ticks beat 1).
+    expect(data!.top.map((p) => p.pid)).toEqual([81, 82, 85, 86]);
+  });
+
+  it('a command of commandMaxLength characters is whole, however many UTF-16 units they take; one more is cut', async () => {
+    const h = harness({ showArguments: true, commandMaxLength: 10 });
+    // 10 code points in 13 UTF-16 units (3 astral characters), and 11 in 14.
+    h.write(base(90, { argv: ['/bin/𝔸𝔹𝔻', 'x'] }), base(91, { argv: ['/bin/𝔸𝔹𝔻', 'xy'] }));
+    await h.collect();
+    const { data } = await h.collect(1000);
+    expect([...entryOf(data, 90)!.command]).toHaveLength(10);
+    expect(entryOf(data, 90)!.command).toBe('/bin/𝔸𝔹𝔻 x');
+    expect(entryOf(data, 91)!.command).toBe('/bin/𝔸𝔹𝔻 …');
+  });
+
+  it('a reading at the same instant as the last, or more than 2 minutes after it, is a baseline: no event', async () => {
+    const h = harness();
+    h.write(base(95, { utime: 10 }));
+    await h.collect();
+    expect((await h.collect(0)).data).toBeUndefined();
+    expect((await h.collect(120_001)).data).toBeUndefined();
+    h.write(base(95, { utime: 110 }));
+    expect(entryOf((await h.collect(2000)).data, 95)!.cpuSecondsPerSecond).toBe(0.5);
+  });
+
   it('I/O bytes/s from io\'s read_bytes and write_bytes, from a process\'s second sample in the list; none without io', async () => {
     const h = harness();
     h.write(base(70, { io: { readBytes: 1000, writeBytes: 0 } }), base(71));

@@ -67,6 +67,43 @@ describe('parseProcessStat on the capture', () => {
     expect(() => parseProcessStat(text, 4096, 100)).toThrow(/not a stat line/);
   });
 
+  /** A stat line of proc(5)'s layout: pid (comm) state, then fields 4 to 24 (utime 14, stime 15, threads 20, starttime 22, rss 24). */
+  const statLine = (over: Partial<Record<'pid' | 'state' | 'utime' | 'rss', string>> = {}, tail = '') => {
+    const { pid = '42', state = 'S', utime = '150', rss = '250' } = over;
+    return `${pid} (w) ${state} 1 42 42 0 -1 4194560 100 0 0 0 ${utime} 50 0 0 20 0 3 0 5000 1000000 ${rss}${tail}`;
+  };
+
+  it('a line that ends at rss, with or without its newline: rss is its last number', () => {
+    expect(parseProcessStat(statLine(), 4096, 100)).toMatchObject({ pid: 42, state: 'S', cpuSeconds: 2, threads: 3, startTicks: 5000, rssBytes: 250 * 4096 });
+    expect(parseProcessStat(statLine({}, '\n'), 4096, 100).rssBytes).toBe(250 * 4096);
+  });
+
+  it.each([
+    ['a pid with a letter before it', statLine({ pid: 'x42' })],
+    ['a pid with a letter after it', statLine({ pid: '42x' })],
+    ['a state that is no letter', statLine({ state: '1' })],
+    ['a state of two letters', statLine({ state: 'SS' })],
+    ['a negative utime', statLine({ utime: '-150' })],
+    ['a utime with a point', statLine({ utime: '1.5' })],
+    ['two spaces before a field', statLine({ utime: ' 150' })],
+  ])('throws on %s', (_case, text) => {
+    expect(() => parseProcessStat(text, 4096, 100)).toThrow(/not a stat line/);
+  });
+
+  it("names at most the line's first 80 characters when it throws", () => {
+    const long = statLine({ state: '1' }, ' 0'.repeat(60));
+    expect(() => parseProcessStat(long, 4096, 100)).toThrow(`not a stat line: ${JSON.stringify(long.slice(0, 80))}`);
+    expect(() => parseStatState(`7 (x) 1 ${'0 '.repeat(60)}`)).toThrow(`not a stat line: ${JSON.stringify(`7 (x) 1 ${'0 '.repeat(60)}`.slice(0, 80))}`);
+  });
+
+  it('parseStatState throws on a line with no comm, a state that is no letter, or two letters', () => {
+    expect(() => parseStatState('7 x S 1')).toThrow(/not a stat line/);
+    expect(() => parseStatState('7S 1')).toThrow(/not a stat line/); // a letter and a space where no comm ends
+    expect(() => parseStatState('7 (x) 1 1')).toThrow(/not a stat line/);
+    expect(() => parseStatState('7 (x) SS 1')).toThrow(/not a stat line/);
+    expect(parseStatState('7 (a) b) R 1')).toBe('R');
+  });
+
   it('parseStatState reads a thread\'s state the same way', () => {
     for (const tid of ['16717', '16750', '16757']) expect(parseStatState(read(`16717/task/${tid}/stat`))).toBe('S');
     expect(() => parseStatState('garbage')).toThrow(/not a stat line/);
@@ -106,6 +143,18 @@ describe('the other files of a process', () => {
     expect(parseCmdline('node\0-e\0setInt')).toEqual(['node', '-e', 'setInt']);
   });
 
+  it('statm: resident is its second number; an empty or non-numeric field throws, naming the line', () => {
+    expect(parseStatmResidentPages('1000 250 100 10 0 300 0\n')).toBe(250);
+    expect(() => parseStatmResidentPages('1000  250 100')).toThrow('not a statm line: "1000  250 100"');
+    expect(() => parseStatmResidentPages('1000 x 100')).toThrow(/not a statm line/);
+    const long = `1000 x ${'1 '.repeat(60)}`;
+    expect(() => parseStatmResidentPages(long)).toThrow(`not a statm line: ${JSON.stringify(long.slice(0, 80))}`);
+  });
+
+  it('passwd: a line whose uid is empty names nobody (not uid 0)', () => {
+    expect([...parsePasswd('nobodyhere:x::0::/:/bin/sh\nroot:x:0:0:root:/root:/bin/bash\n')]).toEqual([[0, 'root']]);
+  });
+
   it('passwd: uid to name, the first entry of a uid winning; odd lines skipped', () => {
     const names = parsePasswd('root:x:0:0:root:/root:/bin/bash\n# comment\nbad line\ntoor:x:0:0::/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/bash\nbob:x:notanumber:1::/:/bin/sh\n');
     expect([...names]).toEqual([[0, 'root'], [1000, 'alice']]);
@@ -129,5 +178,8 @@ describe('the other files of a process', () => {
     expect(pageSizeFromAuxv(vector([16, 99, 6, 65536, 0, 0], 8, false), 8, false)).toBe(65536);
     expect(pageSizeFromAuxv(vector([16, 99, 6, 16384, 0, 0], 4, true), 4, true)).toBe(16384);
     expect(pageSizeFromAuxv(vector([16, 99, 0, 0, 6, 4096], 8, true), 8, true)).toBeUndefined();
+    // The last pair, with no AT_NULL after it (a vector cut where it was read), is read too; a half pair is not.
+    expect(pageSizeFromAuxv(vector([16, 99, 6, 8192], 8, true), 8, true)).toBe(8192);
+    expect(pageSizeFromAuxv(vector([16, 99, 6], 8, true), 8, true)).toBeUndefined();
   });
 });

@@ -7,7 +7,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import * as os from 'node:os';
 import { join } from 'node:path';
 import { createCpuCollector, kernelFigures } from '../../agent/collectors/cpu';
-import { createNetworkCollector } from '../../agent/collectors/network';
+import { createNetworkCollector, interfaceRates } from '../../agent/collectors/network';
 import { createPressureCollector, pressureShares } from '../../agent/collectors/pressure';
 import { parseConfig } from '../../agent/config';
 import { createProcfsSource } from '../../agent/sources/procfs/source';
@@ -120,14 +120,51 @@ describe('network rates', () => {
     time.advance(2000);
     const { data, raw } = await collector.collect();
     // 1000 Mbit/s = 125,000,000 bytes/s; receive went 5000 -> 40 (reset): 0; transmit 100 -> 300 over 2 s: 100/s.
-    expect(data!.interfaces).toEqual([
+    // Strictly: a column the source lacks (packets, errors, drops here) is no key at all, not one holding undefined.
+    expect(data!.interfaces).toStrictEqual([
       { device: 'eth0', up: true, operstate: 'up', speedBytesPerSecond: 125_000_000, receiveBytesPerSecond: 0, transmitBytesPerSecond: 100 },
     ]);
     expect(raw.devices.map((d) => d.device)).toEqual(['eth0', 'veth1']);
   });
+
+  it('a link speed of 0 Mbit/s is a speed (0 bytes/s), unlike -1', () => {
+    const previous = new Map([['eth0', { device: 'eth0', receive: { bytes: 0 }, transmit: { bytes: 0 } }]]);
+    const current: NetworkReading = { devices: [{ device: 'eth0', receive: { bytes: 10 }, transmit: { bytes: 20 } }], classes: [{ device: 'eth0', operstate: 'down', speed: 0 }] };
+    expect(interfaceRates(previous, current, 1)).toStrictEqual([
+      { device: 'eth0', up: false, operstate: 'down', speedBytesPerSecond: 0, receiveBytesPerSecond: 10, transmitBytesPerSecond: 20 },
+    ]);
+  });
+
+  it('two readings at the same instant give no rates; one more than 2 minutes after the last is a new baseline', async () => {
+    const reading = (bytes: number): NetworkReading => ({ devices: [{ device: 'eth0', receive: { bytes }, transmit: { bytes } }], classes: null });
+    const readings = [reading(0), reading(100), reading(200), reading(300)];
+    const fake = { network: async () => readings.shift()! } as Source;
+    const time = clock();
+    const collector = createNetworkCollector(fake, NETWORK, Date.now, time.now);
+    await collector.collect();
+    expect((await collector.collect()).data!.interfaces).toEqual([]);
+    time.advance(120_001);
+    expect((await collector.collect()).data).toBeUndefined();
+    time.advance(1000);
+    expect((await collector.collect()).data!.interfaces).toEqual([{ device: 'eth0', receiveBytesPerSecond: 100, transmitBytesPerSecond: 100 }]);
+  });
 });
 
 describe('pressure shares', () => {
+  it('no shares over no time; a reading more than 2 minutes after the last is a new baseline', async () => {
+    const totals = (us: number) => ({ cpu: { some: us } });
+    expect(pressureShares(totals(0), totals(1000), 0)).toEqual({});
+    expect(pressureShares(totals(0), totals(1000), -1)).toEqual({});
+    const readings = [totals(0), totals(100_000), totals(200_000)];
+    const time = clock();
+    const collector = createPressureCollector({ pressure: async () => readings.shift()! } as Source, () => 42, time.now);
+    await collector.collect();
+    time.advance(120_001);
+    expect((await collector.collect()).data).toBeUndefined();
+    time.advance(1000);
+    expect((await collector.collect()).data).toEqual({ ts: 42, cpu: { some: 0.1 } });
+  });
+
   it('some and full per resource between pressure/<r> and pressure/<r>.later', async () => {
     const time = clock();
     const collector = createPressureCollector(source, Date.now, time.now);
