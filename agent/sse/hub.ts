@@ -80,18 +80,19 @@ const HEARTBEAT = frameOf(commentFrame('heartbeat'));
 
 /**
  * A ring entry whose frame is built when it is first written: an agent nobody watches (a scrape publishes its samples
- * too) stringifies no event, and every client later gets the same Buffer. The payload is let go once framed.
+ * too) stringifies no event, and every client later gets the same Buffer. It keeps the event's payload until then,
+ * never the reading it came with (a raw process list, kept for every entry of the ring, weighed on every GC).
  */
-function lazyEntry<T extends FeedItem | AlertItem>(seq: number, topic: StreamTopic, id: string, item: T): RingEntry {
+function lazyEntry({ topic: type, data }: FeedItem | AlertItem, seq: number, topic: StreamTopic, id: string): RingEntry {
   let frame: Buffer | undefined;
-  let pending: T | undefined = item;
+  let payload: typeof data | undefined = data;
   return {
     seq,
     topic,
     get frame() {
       if (!frame) {
-        frame = eventFrame(pending!.topic, id, pending!.data);
-        pending = undefined;
+        frame = eventFrame(type, id, payload as never);
+        payload = undefined;
       }
       return frame;
     },
@@ -172,7 +173,7 @@ export function createHub({ boot, items$, live, checkEvents, hello, sse, logger 
     }
     const topic = item.topic === 'collector-error' ? item.data.collector : item.topic;
     const seq = ring.lastSeq + 1;
-    const entry = lazyEntry(seq, topic, idAt(seq), item);
+    const entry = lazyEntry(item, seq, topic, idAt(seq));
     ring.push(entry);
     latest.record(entry, item);
     counts.eventsPublished += 1;
