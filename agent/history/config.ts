@@ -21,12 +21,12 @@ export const historyConfigSchema = z
     /** Default: $STATE_DIRECTORY/history.bin under systemd (StateDirectory=), else ./.hostfeed/history.bin. */
     file: z.string({ error: 'expected a file path' }).min(1).optional(),
     /**
-     * Each enabled topic is sampled this often when nobody else asked (a sample at most this old is reused): at
-     * Prometheus' usual scrape interval, a scrape finds the sample fresh and reads nothing more.
+     * A topic with no sample for this long (nobody asked) is read: at Prometheus' usual scrape interval, the scrapes'
+     * samples are the history's and the recorder reads nothing more (recorder.ts).
      */
     sampleInterval: durationSchema('1h').prefault('15s'),
     /**
-     * The file is written at most this often (on a sample tick: no timer of its own), and at stop: a crash loses at
+     * The file is written at most this often (on a sample: no timer of its own), and at stop: a crash loses at
      * most this much. Each write costs some ms of CPU for the whole file, so not every minute.
      */
     writeInterval: durationSchema('24h').prefault('5m'),

@@ -1,10 +1,11 @@
 /**
- * Keeps the history filled and written: every sample the feed publishes, whoever asked for it, goes into the store;
- * one standing timer (history.sampleInterval) asks each topic for a sample unless one came since the last tick, so
- * that a host nobody watches is still recorded, and a Prometheus scraping at that interval (whose scrapes publish
- * samples) costs no read more. The same tick writes the file once history.writeInterval has passed: no second timer.
+ * Keeps the history filled and written: every sample the feed publishes, whoever asked for it, goes into the store.
+ * One timer (history.sampleInterval) reads the topics no sample of which came since it last fired, so that a host
+ * nobody watches is still recorded; once every topic has had a sample (a scrape reads them all), its wait starts
+ * again, so that a Prometheus scraping at that interval keeps it from ever reading, whatever the phase of its scrapes.
+ * The file is written on a sample once history.writeInterval has passed: no timer of its own.
  */
-import { interval, type Subscription } from 'rxjs';
+import { interval, startWith, Subject, switchMap, type Subscription } from 'rxjs';
 import type { Feed } from '../feed';
 import type { Logger } from '../logger';
 import { throttledWarning } from '../throttled-log';
@@ -14,8 +15,6 @@ import type { HistoryStore, TierSpec } from './store';
 
 /** A failing write (a full disk) is logged at most this often, each line with how many failed since. */
 const WRITE_WARNING_PERIOD_MS = 3_600_000;
-/** Far more than a read takes and a timer drifts, far less than the interval. */
-const TICK_MARGIN_MS = 1000;
 
 export interface HistoryRecorder {
   store: HistoryStore;
@@ -68,17 +67,30 @@ export function startRecorder({ config, file, feed, host, logger, now = Date.now
     return next;
   };
 
-  // A sample taken since the last tick saves a read (a scrape's, a viewer's); the tick's own sample of an interval ago,
-  // taken a few ms after that tick, must not: it counts as stale from this margin before the interval on.
-  const maxAgeMs = config.sampleInterval - Math.min(TICK_MARGIN_MS, config.sampleInterval / 2);
+  /** Topics sampled since the timer last fired or started its wait again. */
+  const sampled = new Set<string>();
+  const restart$ = new Subject<void>();
   const subscriptions: Subscription[] = [
     feed.items$.subscribe((item) => {
-      if (item.topic !== 'collector-error') store.add(item.topic, item.data.ts, item.data);
-    }),
-    interval(config.sampleInterval).subscribe(() => {
-      for (const topic of feed.topics) void feed.sample(topic, maxAgeMs);
+      if (item.topic === 'collector-error') return;
+      store.add(item.topic, item.data.ts, item.data);
+      sampled.add(item.topic);
+      if (sampled.size === feed.topics.length) {
+        sampled.clear();
+        restart$.next();
+      }
       if (!writing && now() - writtenAt >= config.writeInterval) void write();
     }),
+    restart$
+      .pipe(
+        startWith(undefined),
+        switchMap(() => interval(config.sampleInterval)),
+      )
+      .subscribe(() => {
+        // Read now (a read in flight is shared): a topic sampled since has its sample of this interval.
+        for (const topic of feed.topics) if (!sampled.has(topic)) void feed.sample(topic, 0);
+        sampled.clear();
+      }),
   ];
   const close = () => subscriptions.forEach((s) => s.unsubscribe());
   return {

@@ -1,6 +1,6 @@
 /**
- * Cost follows observers: an agent nobody watches keeps no timer that wakes it but the history's tick, every 15 s by
- * default (the usual scrape interval), which costs no read when a scrape came since the last tick; an /events
+ * Cost follows observers: an agent nobody watches keeps no timer that wakes it but the history's, every 15 s by
+ * default (the usual scrape interval), which costs no read while scrapes come at that interval; an /events
  * subscriber starts the ticking of its topics, and its departure stops it after the grace. Timers are seen through
  * async_hooks, as they are created, so nothing here depends on how fast the machine is: each state is awaited as a
  * condition.

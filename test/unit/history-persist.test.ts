@@ -178,6 +178,24 @@ describe('the recorder', () => {
     recorder.close();
   });
 
+  it('scrapes at the interval keep it from reading at all, whatever their phase; it reads again once they stop', async () => {
+    const fake = createFakeSource();
+    feed = createFeed([{ collector: createLoadCollector(fake.source), intervalMs: 1000, timeoutMs: 1000 }], { freshnessMs: 500, idleGraceMs: 1000 });
+    const recorder = startRecorder({ config: config(), file: join(dir, 'history.bin'), feed, host: HOST, logger: capturingLogger().logger });
+    await jest.advanceTimersByTimeAsync(15_000);
+    expect(fake.reads.load).toBe(1); // nobody asked: its own read
+    // A Prometheus scraping every 15 s, 700 ms after that read: past the feed's 500 ms freshness, so each scrape reads.
+    for (let scrape = 0; scrape < 4; scrape++) {
+      await jest.advanceTimersByTimeAsync(scrape === 0 ? 700 : 15_000);
+      await feed.read('load');
+    }
+    // The 4 scrapes' reads and none of the recorder's own (at 30, 45 and 60 s the last scrape was under 15 s old).
+    expect(fake.reads.load).toBe(1 + 4);
+    await jest.advanceTimersByTimeAsync(15_000);
+    expect(fake.reads.load).toBe(6); // the scrapes stopped: 15 s after the last one, its own read again
+    recorder.close();
+  });
+
   it('counts a write that fails and logs it once per period, and keeps recording', async () => {
     const fake = createFakeSource();
     feed = createFeed([{ collector: createLoadCollector(fake.source), intervalMs: 1000, timeoutMs: 1000 }], { freshnessMs: 500, idleGraceMs: 1000 });
